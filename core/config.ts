@@ -1,0 +1,138 @@
+/**
+ * Turn an environment-like record into a frozen, validated Config. Every bad variable is reported at
+ * once, each with its name, its value and the allowed range, so a misconfigured deployment fails
+ * once with the whole list instead of one variable per attempt.
+ * @see docs/CONTRACT.md §2 Configuration
+ */
+import { ConfigError, type ConfigIssue } from './errors.ts';
+import { LOG_LEVELS, type LogLevel } from './log.ts';
+
+/** The validated gateway configuration (built once per cold start). */
+export interface Config {
+  /** `ws://` or `wss://` URL of the upstream; undefined means "the embedded simulator" (local only). */
+  upstreamUrl: string | undefined;
+  feed: string;
+  throttleMs: number;
+  heartbeatMs: number;
+  retryMs: number;
+  deadlineMarginMs: number;
+  maxSymbols: number;
+  upstreamMaxAttempts: number;
+  /** `'*'` or the exact origins allowed. */
+  corsOrigins: '*' | readonly string[];
+  logLevel: LogLevel;
+}
+
+/** Environment-like input (process.env in the shells, a literal in tests). */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+interface IntRule extends IntVariable {
+  key: 'throttleMs' | 'heartbeatMs' | 'retryMs' | 'deadlineMarginMs' | 'maxSymbols' | 'upstreamMaxAttempts';
+}
+
+/** Integer settings: defaults from the contract's table, ranges chosen so nonsense cannot start. */
+const INT_RULES: readonly IntRule[] = [
+  { variable: 'THROTTLE_MS', key: 'throttleMs', defaultValue: 250, min: 0, max: 60_000 },
+  // Below API Gateway's 5-minute idle timeout for Regional endpoints (research/aws-streaming.md §1.2).
+  { variable: 'HEARTBEAT_MS', key: 'heartbeatMs', defaultValue: 15_000, min: 10, max: 290_000 },
+  { variable: 'RETRY_MS', key: 'retryMs', defaultValue: 1_000, min: 0, max: 600_000 },
+  { variable: 'DEADLINE_MARGIN_MS', key: 'deadlineMarginMs', defaultValue: 10_000, min: 10, max: 300_000 },
+  { variable: 'MAX_SYMBOLS', key: 'maxSymbols', defaultValue: 50, min: 1, max: 500 },
+  { variable: 'UPSTREAM_MAX_ATTEMPTS', key: 'upstreamMaxAttempts', defaultValue: 5, min: 1, max: 1_000 },
+];
+
+const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?$/;
+
+/** Range and default of one integer variable. */
+export interface IntVariable {
+  variable: string;
+  defaultValue: number;
+  min: number;
+  max: number;
+}
+
+/** Read one integer variable; a bad value is appended to `issues` and the default returned. */
+export function readIntVariable(env: Env, rule: IntVariable, issues: ConfigIssue[]): number {
+  const raw = env[rule.variable];
+  if (raw === undefined || raw.trim() === '') return rule.defaultValue;
+  const value = Number(raw.trim());
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < rule.min || value > rule.max) {
+    issues.push({
+      variable: rule.variable,
+      value: raw,
+      expected: `an integer from ${rule.min} to ${rule.max}`,
+    });
+    return rule.defaultValue;
+  }
+  return value;
+}
+
+function readUpstreamUrl(env: Env, issues: ConfigIssue[]): string | undefined {
+  const raw = env.UPSTREAM_URL?.trim();
+  if (!raw) return undefined;
+  const url = URL.parse(raw); // null when it is not a URL at all
+  const ok = url !== null && (url.protocol === 'ws:' || url.protocol === 'wss:') && url.hostname !== '';
+  if (!ok) issues.push({ variable: 'UPSTREAM_URL', value: raw, expected: 'a ws:// or wss:// URL' });
+  return ok ? raw : undefined;
+}
+
+function readCorsOrigins(env: Env, issues: ConfigIssue[]): Config['corsOrigins'] {
+  const raw = env.CORS_ORIGINS?.trim();
+  if (!raw || raw === '*') return '*';
+  const origins = raw.split(',').map((o) => o.trim().replace(/\/$/, ''));
+  const bad = origins.filter((o) => !ORIGIN.test(o));
+  if (bad.length > 0) {
+    issues.push({
+      variable: 'CORS_ORIGINS',
+      value: raw,
+      expected: "'*' or comma-separated origins like https://app.example.com",
+    });
+    return '*';
+  }
+  return Object.freeze(origins);
+}
+
+function readLogLevel(env: Env, issues: ConfigIssue[]): LogLevel {
+  const raw = env.LOG_LEVEL?.trim().toLowerCase();
+  if (!raw) return 'info';
+  if ((LOG_LEVELS as readonly string[]).includes(raw)) return raw as LogLevel;
+  issues.push({
+    variable: 'LOG_LEVEL',
+    value: env.LOG_LEVEL ?? '',
+    expected: `one of ${LOG_LEVELS.join(', ')}`,
+  });
+  return 'info';
+}
+
+/**
+ * Validate the environment; returns every issue found, or the Config.
+ * @param knownFeeds names the FEED registry accepts (passed in so core/ does not import feeds/)
+ */
+export function parseConfig(
+  env: Env,
+  knownFeeds: readonly string[],
+): { ok: true; config: Config } | { ok: false; issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  const ints = Object.fromEntries(
+    INT_RULES.map((rule) => [rule.key, readIntVariable(env, rule, issues)]),
+  ) as Record<IntRule['key'], number>;
+  const feed = env.FEED?.trim() || 'native';
+  if (!knownFeeds.includes(feed)) {
+    issues.push({ variable: 'FEED', value: feed, expected: `one of ${knownFeeds.join(', ')}` });
+  }
+  const config: Config = {
+    upstreamUrl: readUpstreamUrl(env, issues),
+    feed,
+    ...ints,
+    corsOrigins: readCorsOrigins(env, issues),
+    logLevel: readLogLevel(env, issues),
+  };
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, config: Object.freeze(config) };
+}
+
+/** Like {@link parseConfig}, but throws one ConfigError naming every bad variable. */
+export function loadConfig(env: Env, knownFeeds: readonly string[]): Config {
+  const result = parseConfig(env, knownFeeds);
+  if (!result.ok) throw new ConfigError(result.issues);
+  return result.config;
+}

@@ -1,0 +1,79 @@
+/**
+ * The normalised Quote, its validation where quotes enter the gateway, and its serializer.
+ *
+ * fast-json-stringify writes a `null` number as `0` and throws on `NaN`, so every quote is checked
+ * here, at the edge, before it can reach the serializer: prices finite and positive, sizes finite and
+ * non-negative, bid ≤ ask, `ts` a finite epoch-ms. A quote that fails is dropped and counted by the
+ * caller, never thrown.
+ * @see docs/CONTRACT.md §1
+ * @see docs/decisions/004-quote-validation.md
+ */
+import fastJson from 'fast-json-stringify';
+
+/** One top-of-book quote, as every feed adapter normalises it. */
+export interface Quote {
+  symbol: string;
+  bid: number;
+  ask: number;
+  bidSize?: number;
+  askSize?: number;
+  last?: number;
+  /** Epoch milliseconds; may carry a fraction. */
+  ts: number;
+}
+
+/** Why a raw quote was refused (a label for counters and debug logs). */
+export type QuoteRejection = 'not_an_object' | 'bad_symbol' | 'bad_price' | 'bad_size' | 'bad_ts' | 'crossed';
+
+/** The result of {@link validateQuote}. */
+export type QuoteCheck = { ok: true; quote: Quote } | { ok: false; reason: QuoteRejection };
+
+const quoteSchema = {
+  title: 'Quote',
+  type: 'object',
+  properties: {
+    symbol: { type: 'string' },
+    bid: { type: 'number' },
+    ask: { type: 'number' },
+    bidSize: { type: 'number' },
+    askSize: { type: 'number' },
+    last: { type: 'number' },
+    ts: { type: 'number' },
+  },
+  required: ['symbol', 'bid', 'ask', 'ts'],
+  additionalProperties: false,
+} as const;
+
+/** Serialise a validated quote to one line of JSON (the `data` of a `quote` event). */
+export const serializeQuote: (quote: Quote) => string = fastJson(quoteSchema);
+
+const isPrice = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
+const isSize = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/**
+ * Check a quote-shaped value and copy out only the known fields.
+ *
+ * A crossed quote (bid > ask) is refused: downstream a negative spread would mislead a trader, and
+ * every feed we adapt publishes top-of-book where a crossed book is transient. A locked quote
+ * (bid = ask) passes.
+ */
+export function validateQuote(raw: unknown): QuoteCheck {
+  if (typeof raw !== 'object' || raw === null) return { ok: false, reason: 'not_an_object' };
+  const r = raw as Record<string, unknown>;
+  if (typeof r.symbol !== 'string' || r.symbol.length === 0 || r.symbol.length > 20) {
+    return { ok: false, reason: 'bad_symbol' };
+  }
+  if (!isPrice(r.bid) || !isPrice(r.ask)) return { ok: false, reason: 'bad_price' };
+  if (r.last !== undefined && !isPrice(r.last)) return { ok: false, reason: 'bad_price' };
+  if ((r.bidSize !== undefined && !isSize(r.bidSize)) || (r.askSize !== undefined && !isSize(r.askSize))) {
+    return { ok: false, reason: 'bad_size' };
+  }
+  if (typeof r.ts !== 'number' || !Number.isFinite(r.ts) || r.ts <= 0) return { ok: false, reason: 'bad_ts' };
+  if (r.bid > r.ask) return { ok: false, reason: 'crossed' };
+
+  const quote: Quote = { symbol: r.symbol, bid: r.bid, ask: r.ask, ts: r.ts };
+  if (r.bidSize !== undefined) quote.bidSize = r.bidSize as number;
+  if (r.askSize !== undefined) quote.askSize = r.askSize as number;
+  if (r.last !== undefined) quote.last = r.last;
+  return { ok: true, quote };
+}

@@ -1,0 +1,79 @@
+/**
+ * Parse the `symbols` query values into upper-cased, de-duplicated symbols, or a typed rejection that
+ * becomes the contract's 400 body.
+ * @see docs/CONTRACT.md §2 Request
+ */
+
+/** The contract's grammar (applied after upper-casing): no leading, trailing or doubled separators. */
+const SYMBOL = /^\^?[A-Z0-9]+(?:[.\-/:=_][A-Z0-9]+)*$/;
+const MAX_SYMBOL_LENGTH = 20;
+/** How many invalid symbols a 400 body lists, so an oversize request cannot make a huge answer. */
+const MAX_INVALID_LISTED = 20;
+/** Longest invalid entry echoed back; longer ones are cut with an ellipsis. */
+const MAX_INVALID_ECHO = 32;
+
+/** Why a `symbols` request was refused. */
+export type SymbolsRejection =
+  | { error: 'missing_symbols'; message: string }
+  | { error: 'invalid_symbols'; message: string; invalid: string[] }
+  | { error: 'too_many_symbols'; message: string; max: number; count: number };
+
+/** The result of {@link parseSymbols}. */
+export type SymbolsResult = { ok: true; symbols: string[] } | { ok: false; rejection: SymbolsRejection };
+
+/** Whether one upper-cased symbol matches the contract's grammar and length. */
+export function isValidSymbol(symbol: string): boolean {
+  return symbol.length >= 1 && symbol.length <= MAX_SYMBOL_LENGTH && SYMBOL.test(symbol);
+}
+
+/**
+ * Parse every `symbols` value (comma-separated and/or repeated) into a list in first-seen order.
+ * Empty items from stray commas (`AAPL,,MSFT`, `AAPL,`) are skipped; blank input as a whole is
+ * "missing", as API Gateway's validator treats it.
+ */
+export function parseSymbols(values: readonly string[], maxSymbols: number): SymbolsResult {
+  const seen = new Set<string>();
+  const invalid: string[] = [];
+  for (const value of values) {
+    for (const item of value.split(',')) {
+      const symbol = item.trim().toUpperCase();
+      if (symbol === '') continue;
+      if (!isValidSymbol(symbol)) {
+        if (!invalid.includes(symbol)) invalid.push(symbol);
+      } else {
+        seen.add(symbol);
+      }
+    }
+  }
+  if (invalid.length > 0) {
+    const listed = invalid
+      .slice(0, MAX_INVALID_LISTED)
+      .map((s) => (s.length > MAX_INVALID_ECHO ? `${s.slice(0, MAX_INVALID_ECHO)}…` : s));
+    return {
+      ok: false,
+      rejection: {
+        error: 'invalid_symbols',
+        message: `Invalid symbol${invalid.length > 1 ? 's' : ''}: ${listed.join(', ')}${invalid.length > listed.length ? ` and ${invalid.length - listed.length} more` : ''}. A symbol is 1 to ${MAX_SYMBOL_LENGTH} letters or digits, optionally joined by one of . - / : = _ and optionally prefixed with ^ (e.g. AAPL, BRK.B, BTC-USD, ^GSPC).`,
+        invalid: listed,
+      },
+    };
+  }
+  if (seen.size === 0) {
+    return {
+      ok: false,
+      rejection: { error: 'missing_symbols', message: 'Missing required request parameters: [symbols]' },
+    };
+  }
+  if (seen.size > maxSymbols) {
+    return {
+      ok: false,
+      rejection: {
+        error: 'too_many_symbols',
+        message: `Too many symbols: ${seen.size} requested, at most ${maxSymbols} allowed per stream.`,
+        max: maxSymbols,
+        count: seen.size,
+      },
+    };
+  }
+  return { ok: true, symbols: [...seen] };
+}

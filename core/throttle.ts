@@ -1,0 +1,109 @@
+/**
+ * Per-symbol latest-value-wins gate. The first value of a symbol passes at once; later ones wait in a
+ * single pending slot (the newest replaces the older) and the newest is delivered once the symbol's
+ * interval has passed. Each symbol has its own slot and timer, so a busy symbol never delays another,
+ * and memory is bounded by the number of symbols, however slow the client.
+ * @see docs/CONTRACT.md §2 Throttle
+ * @see docs/decisions/001-conflation.md
+ */
+
+/** Options of {@link createThrottle}. */
+export interface ThrottleOptions<T> {
+  /** Minimum gap between two deliveries of one key. */
+  intervalMs: number;
+  /**
+   * Try to deliver a value. Return false when the sink cannot take it right now (backpressure): the
+   * value stays pending, where newer values keep replacing it, until {@link Throttle.flush}.
+   */
+  deliver: (key: string, value: T) => boolean;
+  /** Clock; the global one by default so fake timers control it. */
+  now?: () => number;
+}
+
+/** A per-key latest-value-wins gate. */
+export interface Throttle<T> {
+  /** Offer the newest value of a key. */
+  offer(key: string, value: T): void;
+  /** Deliver every pending value whose interval has passed (call after the sink drains). */
+  flush(): void;
+  /** Drop everything pending and cancel every timer. */
+  close(): void;
+  /** Values replaced in their slot before delivery. */
+  readonly dropped: number;
+  /** Keys with a value waiting. */
+  readonly pendingCount: number;
+}
+
+/** Create a per-key latest-value-wins throttle. */
+export function createThrottle<T>(options: ThrottleOptions<T>): Throttle<T> {
+  const { intervalMs, deliver } = options;
+  const now = options.now ?? (() => Date.now());
+  const lastSentAt = new Map<string, number>();
+  const pending = new Map<string, T>();
+  const timers = new Map<string, ReturnType<typeof setTimeout>>();
+  let dropped = 0;
+  let isClosed = false;
+
+  const isOpen = (key: string): boolean => {
+    const last = lastSentAt.get(key);
+    return last === undefined || now() - last >= intervalMs;
+  };
+
+  const tryDeliver = (key: string, value: T): boolean => {
+    if (!deliver(key, value)) return false;
+    lastSentAt.set(key, now());
+    return true;
+  };
+
+  const schedule = (key: string): void => {
+    if (timers.has(key)) return;
+    const wait = Math.max(0, (lastSentAt.get(key) ?? 0) + intervalMs - now());
+    timers.set(
+      key,
+      setTimeout(() => {
+        timers.delete(key);
+        const value = pending.get(key);
+        if (value === undefined || isClosed) return;
+        // Blocked sink: the value stays pending and flush() delivers it on drain.
+        if (tryDeliver(key, value)) pending.delete(key);
+      }, wait),
+    );
+  };
+
+  return {
+    offer(key, value) {
+      if (isClosed) return;
+      if (pending.has(key)) {
+        pending.set(key, value);
+        dropped += 1;
+        return;
+      }
+      if (isOpen(key) && tryDeliver(key, value)) return;
+      pending.set(key, value);
+      if (!isOpen(key)) schedule(key);
+    },
+    flush() {
+      if (isClosed) return;
+      for (const [key, value] of pending) {
+        if (!isOpen(key)) {
+          schedule(key);
+          continue;
+        }
+        if (!tryDeliver(key, value)) return;
+        pending.delete(key);
+      }
+    },
+    close() {
+      isClosed = true;
+      for (const timer of timers.values()) clearTimeout(timer);
+      timers.clear();
+      pending.clear();
+    },
+    get dropped() {
+      return dropped;
+    },
+    get pendingCount() {
+      return pending.size;
+    },
+  };
+}

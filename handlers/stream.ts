@@ -1,0 +1,140 @@
+/**
+ * The Lambda entry: maps the REST proxy event in and the response stream out; the logic lives in
+ * core/. `streamifyResponse` is the outermost wrapper: anything wrapped around it hides the
+ * runtime's streaming tag and Lambda then runs the function buffered (research/aws-streaming.md §2.2).
+ * Configuration is read once per cold start and a bad one fails the init, naming every variable.
+ */
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import type { Writable } from 'node:stream';
+import { loadConfig } from '../core/config.ts';
+import { computeDeadline } from '../core/deadline.ts';
+import { ConfigError } from '../core/errors.ts';
+import { parseLastEventId } from '../core/last-event-id.ts';
+import { createJsonLogger } from '../core/log.ts';
+import { runStreamSession, type AbortCause } from '../core/stream-session.ts';
+import { parseSymbols } from '../core/symbols.ts';
+import { FEED_NAMES, resolveFeedAdapter } from '../feeds/index.ts';
+import { upstreamFeedFactory } from '../feeds/upstream.ts';
+import {
+  STREAM_HEADERS,
+  corsHeaders,
+  maxSymbolsInputLength,
+  readStreamRequest,
+  rejectionResponse,
+} from './apigw.ts';
+import { createStreamTracer } from './tracing.ts';
+
+const config = loadConfig(process.env, FEED_NAMES);
+const upstreamUrl = config.upstreamUrl;
+if (upstreamUrl === undefined) {
+  throw new ConfigError([
+    { variable: 'UPSTREAM_URL', value: '', expected: 'a ws:// or wss:// URL (required)' },
+  ]);
+}
+const resolved = resolveFeedAdapter(config.feed);
+if (!resolved.ok) throw new ConfigError([resolved.issue]);
+const adapter = resolved.adapter;
+const log = createJsonLogger({ level: config.logLevel, write: (line) => process.stdout.write(`${line}\n`) });
+const tracer = createStreamTracer({ log });
+const openStreams = new Set<AbortController>();
+const runningStreams = new Set<Promise<unknown>>();
+
+function respond(stream: Writable, body: string): Promise<void> {
+  // [aws] The prelude goes out on the first write(), never on end() alone: always write the body first.
+  return new Promise((resolve) => {
+    stream.once('finish', resolve);
+    stream.once('error', () => resolve());
+    stream.write(body);
+    stream.end();
+  });
+}
+
+/** The streaming handler itself, exported by name so tests can call it with a fake stream. */
+export async function streamHandler(
+  event: APIGatewayProxyEvent,
+  responseStream: Writable,
+  context: Context,
+): Promise<void> {
+  const request = readStreamRequest(event);
+  const requestLog = log.child({ requestId: context.awsRequestId });
+  const cors = corsHeaders(request.origin, config.corsOrigins);
+  const inputLength = request.symbolValues.reduce((n, v) => n + v.length, 0);
+  const parsed =
+    inputLength > maxSymbolsInputLength(config.maxSymbols)
+      ? ({
+          ok: false,
+          rejection: {
+            error: 'too_many_symbols',
+            message: `The symbols parameter is ${inputLength} characters long; at most ${config.maxSymbols} symbols are allowed per stream.`,
+            max: config.maxSymbols,
+            count: -1,
+          },
+        } as const)
+      : parseSymbols(request.symbolValues, config.maxSymbols);
+  if (!parsed.ok) {
+    const answer = rejectionResponse(parsed.rejection, cors);
+    requestLog.info('request refused', { code: parsed.rejection.error, statusCode: answer.statusCode });
+    await respond(
+      awslambda.HttpResponseStream.from(responseStream, { statusCode: 400, headers: answer.headers }),
+      answer.body,
+    );
+    return;
+  }
+
+  const writable = awslambda.HttpResponseStream.from(responseStream, {
+    statusCode: 200,
+    headers: { ...STREAM_HEADERS, ...cors },
+  });
+  const lastEventId = parseLastEventId(request.lastEventIdHeader);
+  const closesAt = computeDeadline({
+    now: Date.now(),
+    remainingMs: context.getRemainingTimeInMillis(),
+    marginMs: config.deadlineMarginMs,
+    random: Math.random,
+  });
+  const controller = new AbortController();
+  openStreams.add(controller);
+  const running = tracer.trace(parsed.symbols.length, () =>
+    runStreamSession({
+      symbols: parsed.symbols,
+      lastEventId,
+      settings: config,
+      writable,
+      closesAt,
+      signal: controller.signal,
+      log: requestLog,
+      openFeed: upstreamFeedFactory({
+        url: upstreamUrl,
+        adapter,
+        log: requestLog,
+        maxAttempts: config.upstreamMaxAttempts,
+      }),
+    }),
+  );
+  runningStreams.add(running);
+  try {
+    const { error, ...summary } = await running;
+    requestLog.info('stream summary', { ...summary, symbolCount: summary.symbols.length });
+    if (error !== undefined) {
+      requestLog.error('stream failed', { code: 'internal_error', error });
+      throw error;
+    }
+  } finally {
+    openStreams.delete(controller);
+    runningStreams.delete(running);
+  }
+}
+
+/**
+ * End every open stream with `end` reason `shutdown` and wait for them. The local runtime calls it
+ * on SIGINT/SIGTERM; on Lambda it runs on the SIGTERM the platform sends before it stops.
+ */
+export async function shutdownStreams(): Promise<void> {
+  const cause: AbortCause = 'shutdown';
+  for (const controller of openStreams) controller.abort(cause);
+  await Promise.allSettled([...runningStreams]);
+}
+
+if (process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined) process.once('SIGTERM', () => void shutdownStreams());
+
+export const handler = awslambda.streamifyResponse(streamHandler);

@@ -1,0 +1,142 @@
+/**
+ * The parts of the Lambda Node.js runtime our handler depends on, reproduced from the documented and
+ * read-in-source behaviour of aws-lambda-ric (research/aws-streaming.md §2.2), written here, not copied:
+ * - `awslambda.streamifyResponse` tags the function and returns it unwrapped;
+ * - `awslambda.HttpResponseStream.from` writes the compact JSON prelude and 8 NUL bytes on the first
+ *   `write()`, never on `end()` alone;
+ * - the response stream is a Writable with a high-water mark, whose `setContentType` fails after the
+ *   first write, and which JSON-encodes non-byte chunks;
+ * - a Context whose remaining time counts down from the function timeout.
+ * @see docs/decisions/007-local-runtime.md
+ */
+import { randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import type { Context } from 'aws-lambda';
+
+/** [aws] The runtime's markers on a streaming handler (RIC UserFunction.js). */
+export const STREAMING_TAG = Symbol.for('aws.lambda.runtime.handler.streaming');
+export const HIGH_WATER_MARK_TAG = Symbol.for('aws.lambda.runtime.handler.streaming.highWaterMark');
+/** [aws] Content type that tells the Runtime API the body starts with an HTTP prelude. */
+export const HTTP_INTEGRATION_CONTENT_TYPE = 'application/vnd.awslambda.http-integration-response';
+/** Default high-water mark of the local response stream, in bytes. */
+export const DEFAULT_HIGH_WATER_MARK_BYTES = 16 * 1024;
+
+/** A handler as the runtime sees it: `(event, responseStream, context) => Promise`. */
+export type StreamingHandler = ((
+  event: unknown,
+  responseStream: LocalResponseStream,
+  context: Context,
+) => unknown) & {
+  [STREAMING_TAG]?: string;
+  [HIGH_WATER_MARK_TAG]?: number;
+};
+
+type FirstWriteHook = (write: (chunk: string | Uint8Array) => void) => void;
+
+/**
+ * The response stream handed to a handler. It is a PassThrough: the handler writes into it and the
+ * local server reads the raw bytes (prelude, delimiter, body) out of it, as the Runtime API would.
+ */
+export class LocalResponseStream extends PassThrough {
+  contentType = 'application/octet-stream';
+  hasWritten = false;
+  _onBeforeFirstWrite: FirstWriteHook | undefined;
+
+  setContentType(contentType: string): void {
+    if (this.hasWritten) {
+      // [aws] Same message as the runtime's Runtime.InvalidStreamingOperation.
+      throw new Error('Runtime.InvalidStreamingOperation: Cannot set content-type, too late.');
+    }
+    this.contentType = contentType;
+  }
+
+  override write(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
+    // [aws] Chunks that are not strings or bytes are JSON.stringify-ed by the runtime.
+    const data = typeof chunk === 'string' || chunk instanceof Uint8Array ? chunk : JSON.stringify(chunk);
+    if (!this.hasWritten) {
+      this.hasWritten = true;
+      this._onBeforeFirstWrite?.((part) => super.write(part));
+    }
+    return super.write(data, encoding as BufferEncoding, callback as (error?: Error | null) => void);
+  }
+}
+
+/** The `awslambda` global as our handler uses it. */
+export interface AwsLambdaGlobal {
+  streamifyResponse<F extends (...args: never[]) => unknown>(
+    handler: F,
+    options?: { highWaterMark?: number },
+  ): F;
+  HttpResponseStream: {
+    from(stream: LocalResponseStream, prelude: Record<string, unknown>): LocalResponseStream;
+  };
+}
+
+const awslambdaLocal: AwsLambdaGlobal = {
+  streamifyResponse(handler, options) {
+    const tagged = handler as unknown as Record<symbol, unknown>;
+    tagged[STREAMING_TAG] = 'response';
+    if (options?.highWaterMark !== undefined) tagged[HIGH_WATER_MARK_TAG] = options.highWaterMark;
+    return handler;
+  },
+  HttpResponseStream: {
+    from(stream, prelude) {
+      stream.setContentType(HTTP_INTEGRATION_CONTENT_TYPE);
+      const json = JSON.stringify(prelude);
+      if (json.includes('\0')) throw new Error('HTTP prelude must not contain NUL characters');
+      stream._onBeforeFirstWrite = (write) => {
+        write(json);
+        write(new Uint8Array(8));
+      };
+      return stream;
+    },
+  },
+};
+
+/** Install `globalThis.awslambda` before the handler module loads, as the runtime does. */
+export function installAwsLambdaGlobal(): void {
+  const target = globalThis as { awslambda?: unknown };
+  if (target.awslambda === undefined) target.awslambda = awslambdaLocal;
+}
+
+/** Whether a function carries the runtime's streaming tag. */
+export function isStreamingHandler(fn: unknown): fn is StreamingHandler {
+  return typeof fn === 'function' && (fn as StreamingHandler)[STREAMING_TAG] === 'response';
+}
+
+/** Options of {@link createContext}. */
+export interface LocalContextOptions {
+  functionTimeoutS: number;
+  functionName?: string;
+  memoryLimitMB?: number;
+  requestId?: string;
+}
+
+/** A Lambda Context whose remaining time counts down from the function timeout. */
+export function createContext(options: LocalContextOptions): Context {
+  const deadlineAt = Date.now() + options.functionTimeoutS * 1000;
+  const functionName = options.functionName ?? 'quote-stream-local-stream';
+  const unsupported = (): never => {
+    throw new Error('Callback-style completion is not supported by streaming handlers');
+  };
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: String(options.memoryLimitMB ?? 128),
+    awsRequestId: options.requestId ?? randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadlineAt - Date.now()),
+    done: unsupported,
+    fail: unsupported,
+    succeed: unsupported,
+  };
+}
+
+/** Create the response stream for one invocation, honouring the handler's high-water mark. */
+export function createResponseStream(handler: StreamingHandler): LocalResponseStream {
+  const highWaterMark = handler[HIGH_WATER_MARK_TAG] ?? DEFAULT_HIGH_WATER_MARK_BYTES;
+  return new LocalResponseStream({ highWaterMark });
+}
