@@ -79,7 +79,8 @@ function readUpstreamUrl(env: Env, issues: ConfigIssue[]): string | undefined {
 function readCorsOrigins(env: Env, issues: ConfigIssue[]): Config['corsOrigins'] {
   const raw = env.CORS_ORIGINS?.trim();
   if (!raw || raw === '*') return '*';
-  const origins = raw.split(',').map((o) => o.trim().replace(/\/$/, ''));
+  // Scheme and host are case-insensitive; browsers send them lower-case, so compare lower-case.
+  const origins = raw.split(',').map((o) => o.trim().replace(/\/$/, '').toLowerCase());
   const bad = origins.filter((o) => !ORIGIN.test(o));
   if (bad.length > 0) {
     issues.push({

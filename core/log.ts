@@ -52,9 +52,19 @@ export function createJsonLogger(options: JsonLoggerOptions): Logger {
   const make = (base: LogFields): Logger => {
     const emit = (level: LogLevel, msg: string, fields?: LogFields): void => {
       if (LOG_LEVELS.indexOf(level) < threshold) return;
-      const line: LogFields = { level, time: new Date(now()).toISOString(), msg, ...base, ...fields };
-      if (line.error !== undefined) line.error = serializeError(line.error);
-      options.write(JSON.stringify(line));
+      // The line's own keys win over fields with the same name, and they come first for readers.
+      const line: LogFields = { level, time: new Date(now()).toISOString(), msg };
+      for (const [key, value] of Object.entries({ ...base, ...fields })) {
+        if (!(key in line)) line[key] = key === 'error' ? serializeError(value) : value;
+      }
+      let text: string;
+      try {
+        text = JSON.stringify(line);
+      } catch (error) {
+        // A circular or BigInt field must not break a stream (observability never does): log that instead.
+        text = JSON.stringify({ level, time: line.time, msg, logError: (error as Error).message });
+      }
+      options.write(text);
     };
     return {
       debug: (msg, fields) => emit('debug', msg, fields),

@@ -74,8 +74,17 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
     intervalMs: settings.throttleMs,
     deliver: (_symbol, quote) => {
       if (sink.isBlocked || sink.isGone) return false;
+      let data: string;
+      try {
+        data = serializeQuote(quote);
+      } catch (error) {
+        // The throttle's timer calls this outside guard(): route the throw through finish() here,
+        // or it becomes an uncaught exception that kills the runtime without `end`.
+        void finish('internal_error', error);
+        return false;
+      }
       const id = lastId + 1;
-      if (!write(encodeEvent({ id: String(id), event: 'quote', data: serializeQuote(quote) }))) return false;
+      if (!write(encodeEvent({ id: String(id), event: 'quote', data }))) return false;
       lastId = id;
       quotes += 1;
       return true;
@@ -97,6 +106,8 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
     if (!write(encodeEvent({ event: 'status', data: JSON.stringify(status) }))) pendingStatus = status;
   }
   function sinkOnDrain(): void {
+    // Once finish() has begun it owns the sink: a late status could refill the pipe and keep `end` out.
+    if (isFinished) return;
     if (pendingStatus !== undefined) {
       const status = pendingStatus;
       pendingStatus = undefined;
@@ -127,6 +138,7 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
       log.warn('upstream close failed', { error: closeError });
     }
     let endWritten = false;
+    const finishingAt = Date.now();
     if (reason !== 'client_gone' && !sink.isGone && (await sink.waitForDrain(graceMs))) {
       const end = { reason, quotes, lastEventId: String(lastId) };
       // [spec] retry: first, so a client reconnecting after this end waits the hinted time.
@@ -134,7 +146,8 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
         encodeRetry(settings.retryMs) + encodeEvent({ event: 'end', data: JSON.stringify(end) }),
       );
     }
-    await sink.end(reason === 'client_gone' ? 0 : graceMs);
+    // One grace period in all: what waiting for 'drain' used is not given again to 'finish'.
+    await sink.end(reason === 'client_gone' ? 0 : Math.max(0, graceMs - (Date.now() - finishingAt)));
     sink.dispose();
     resolveResult({
       endReason: reason,
@@ -162,6 +175,12 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
     };
     write(encodeRetry(settings.retryMs) + encodeEvent({ event: 'ready', data: JSON.stringify(ready) }));
     if (isFinished) return;
+    // A Writable destroyed before we started never emits 'close' again: without this the session
+    // would hold an upstream connection until the deadline for a reader that is already gone.
+    if (sink.isGone) {
+      void finish('client_gone');
+      return;
+    }
     feed = options.openFeed({
       symbols,
       onQuote: (quote) => guard(() => wanted.has(quote.symbol) && throttle.offer(quote.symbol, quote)),
@@ -174,6 +193,8 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
       onUpstreamError: (code, message) =>
         log.warn('upstream error message', { code, upstreamMessage: message }),
     });
+    // A factory that reported synchronously may already have ended the session.
+    if (isFinished) feed.close();
   });
   if (options.signal?.aborted) sessionOnAbort();
   return result;

@@ -36,7 +36,8 @@ export function parseSymbols(values: readonly string[], maxSymbols: number): Sym
   const invalid: string[] = [];
   for (const value of values) {
     for (const item of value.split(',')) {
-      const symbol = item.trim().toUpperCase();
+      // Upper-case ASCII only: toUpperCase would turn 'ß' into the valid-looking 'SS'.
+      const symbol = item.trim().replace(/[a-z]+/g, (letters) => letters.toUpperCase());
       if (symbol === '') continue;
       if (!isValidSymbol(symbol)) {
         if (!invalid.includes(symbol)) invalid.push(symbol);

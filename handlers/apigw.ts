@@ -69,7 +69,7 @@ export function corsHeaders(
 ): Record<string, string> {
   if (allowed === '*') return { 'access-control-allow-origin': '*' };
   // A listed origin is echoed; caches must then key on Origin.
-  if (origin !== undefined && allowed.includes(origin)) {
+  if (origin !== undefined && allowed.includes(origin.toLowerCase())) {
     return { 'access-control-allow-origin': origin, vary: 'origin' };
   }
   return { vary: 'origin' };

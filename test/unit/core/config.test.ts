@@ -1,0 +1,232 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, parseConfig, readIntVariable, type Env } from '../../../core/config.ts';
+import { ConfigError, type ConfigIssue } from '../../../core/errors.ts';
+
+const FEEDS = ['native', 'polygon'];
+
+function issuesOf(env: Env): ConfigIssue[] {
+  const result = parseConfig(env, FEEDS);
+  if (result.ok) throw new Error('expected the configuration to be refused');
+  return result.issues;
+}
+
+describe('parseConfig', () => {
+  it("uses every default from the contract's table for an empty environment", () => {
+    const result = parseConfig({}, FEEDS);
+
+    expect(result).toEqual({
+      ok: true,
+      config: {
+        upstreamUrl: undefined,
+        feed: 'native',
+        throttleMs: 250,
+        heartbeatMs: 15_000,
+        retryMs: 1_000,
+        deadlineMarginMs: 10_000,
+        maxSymbols: 50,
+        upstreamMaxAttempts: 5,
+        corsOrigins: '*',
+        logLevel: 'info',
+      },
+    });
+  });
+
+  it('treats blank values as unset', () => {
+    const env = { THROTTLE_MS: '  ', FEED: '', UPSTREAM_URL: ' ', CORS_ORIGINS: '', LOG_LEVEL: '' };
+
+    const result = parseConfig(env, FEEDS);
+
+    expect(result.ok && result.config).toMatchObject({ throttleMs: 250, feed: 'native', corsOrigins: '*' });
+  });
+
+  it('reads every variable it knows', () => {
+    const env = {
+      UPSTREAM_URL: 'wss://feed.example.com/v1',
+      FEED: 'polygon',
+      THROTTLE_MS: '20',
+      HEARTBEAT_MS: '50',
+      RETRY_MS: '0',
+      DEADLINE_MARGIN_MS: '2000',
+      MAX_SYMBOLS: '3',
+      UPSTREAM_MAX_ATTEMPTS: '7',
+      CORS_ORIGINS: 'https://app.example.com',
+      LOG_LEVEL: 'DEBUG',
+    };
+
+    const result = parseConfig(env, FEEDS);
+
+    expect(result).toEqual({
+      ok: true,
+      config: {
+        upstreamUrl: 'wss://feed.example.com/v1',
+        feed: 'polygon',
+        throttleMs: 20,
+        heartbeatMs: 50,
+        retryMs: 0,
+        deadlineMarginMs: 2000,
+        maxSymbols: 3,
+        upstreamMaxAttempts: 7,
+        corsOrigins: ['https://app.example.com'],
+        logLevel: 'debug',
+      },
+    });
+  });
+
+  it('returns a frozen config', () => {
+    const result = parseConfig({ CORS_ORIGINS: 'https://a.example.com' }, FEEDS);
+
+    if (!result.ok) throw new Error('expected ok');
+    expect(Object.isFrozen(result.config)).toBe(true);
+    expect(Object.isFrozen(result.config.corsOrigins)).toBe(true);
+  });
+
+  describe.each([
+    ['THROTTLE_MS', 0, 60_000],
+    ['HEARTBEAT_MS', 10, 290_000],
+    ['RETRY_MS', 0, 600_000],
+    ['DEADLINE_MARGIN_MS', 10, 300_000],
+    ['MAX_SYMBOLS', 1, 500],
+    ['UPSTREAM_MAX_ATTEMPTS', 1, 1_000],
+  ])('%s', (variable, min, max) => {
+    it.each([String(min), String(max)])('accepts the edge %s', (value) => {
+      const result = parseConfig({ [variable]: value }, FEEDS);
+
+      expect(result.ok).toBe(true);
+    });
+
+    it.each([String(min - 1), String(max + 1), 'abc', '1.5', '1e3', '0x10', '12ms'])(
+      'reports %j with its name and the allowed range',
+      (value) => {
+        const issues = issuesOf({ [variable]: value });
+
+        expect(issues).toEqual([{ variable, value, expected: `an integer from ${min} to ${max}` }]);
+      },
+    );
+  });
+
+  it('reports several bad variables at once', () => {
+    const env = {
+      THROTTLE_MS: '-1',
+      HEARTBEAT_MS: 'soon',
+      MAX_SYMBOLS: '0',
+      FEED: 'bloomberg',
+      UPSTREAM_URL: 'http://feed.example.com',
+      CORS_ORIGINS: 'app.example.com',
+      LOG_LEVEL: 'loud',
+    };
+
+    const issues = issuesOf(env);
+
+    expect(issues.map((issue) => issue.variable).sort()).toEqual(
+      [
+        'CORS_ORIGINS',
+        'FEED',
+        'HEARTBEAT_MS',
+        'LOG_LEVEL',
+        'MAX_SYMBOLS',
+        'THROTTLE_MS',
+        'UPSTREAM_URL',
+      ].sort(),
+    );
+  });
+
+  it('reports an unknown FEED with the known names', () => {
+    const issues = issuesOf({ FEED: 'bloomberg' });
+
+    expect(issues).toEqual([{ variable: 'FEED', value: 'bloomberg', expected: 'one of native, polygon' }]);
+  });
+
+  it.each(['http://feed.example.com', 'feed.example.com', 'ws://', 'not a url', 'ftp://feed.example.com'])(
+    'reports the UPSTREAM_URL %j',
+    (value) => {
+      const issues = issuesOf({ UPSTREAM_URL: value });
+
+      expect(issues).toEqual([{ variable: 'UPSTREAM_URL', value, expected: 'a ws:// or wss:// URL' }]);
+    },
+  );
+
+  it.each(['ws://127.0.0.1:8080', 'wss://feed.example.com/v1?key=x'])(
+    'accepts the UPSTREAM_URL %j',
+    (value) => {
+      const result = parseConfig({ UPSTREAM_URL: value }, FEEDS);
+
+      expect(result.ok && result.config.upstreamUrl).toBe(value);
+    },
+  );
+
+  it('reads CORS_ORIGINS as a trimmed comma-separated list without trailing slashes', () => {
+    const env = { CORS_ORIGINS: ' https://app.example.com/ , http://localhost:3000,https://b.example.com' };
+
+    const result = parseConfig(env, FEEDS);
+
+    expect(result.ok && result.config.corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:3000',
+      'https://b.example.com',
+    ]);
+  });
+
+  it('reads CORS_ORIGINS * as any origin', () => {
+    const result = parseConfig({ CORS_ORIGINS: ' * ' }, FEEDS);
+
+    expect(result.ok && result.config.corsOrigins).toBe('*');
+  });
+
+  it.each([
+    'app.example.com',
+    'https://app.example.com/path',
+    'https://a.example.com,*',
+    'https://a.example.com,,',
+  ])('reports the CORS_ORIGINS %j', (value) => {
+    const issues = issuesOf({ CORS_ORIGINS: value });
+
+    expect(issues).toEqual([
+      {
+        variable: 'CORS_ORIGINS',
+        value,
+        expected: "'*' or comma-separated origins like https://app.example.com",
+      },
+    ]);
+  });
+
+  it('reports an unknown LOG_LEVEL with the allowed levels', () => {
+    const issues = issuesOf({ LOG_LEVEL: 'loud' });
+
+    expect(issues).toEqual([
+      { variable: 'LOG_LEVEL', value: 'loud', expected: 'one of debug, info, warn, error' },
+    ]);
+  });
+});
+
+describe('loadConfig', () => {
+  it('returns the config when every variable is good', () => {
+    const config = loadConfig({ THROTTLE_MS: '100' }, FEEDS);
+
+    expect(config.throttleMs).toBe(100);
+  });
+
+  it('throws one ConfigError naming every bad variable', () => {
+    const load = (): unknown => loadConfig({ THROTTLE_MS: '-1', RETRY_MS: 'x' }, FEEDS);
+
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(
+      'Invalid configuration:\n' +
+        '  THROTTLE_MS="-1": expected an integer from 0 to 60000\n' +
+        '  RETRY_MS="x": expected an integer from 0 to 600000',
+    );
+  });
+});
+
+describe('readIntVariable', () => {
+  it('trims the value and returns the default after reporting a bad one', () => {
+    const rule = { variable: 'PORT', defaultValue: 3000, min: 0, max: 65_535 };
+    const issues: ConfigIssue[] = [];
+
+    const good = readIntVariable({ PORT: ' 8080 ' }, rule, issues);
+    const bad = readIntVariable({ PORT: '70000' }, rule, issues);
+
+    expect(good).toBe(8080);
+    expect(bad).toBe(3000);
+    expect(issues).toEqual([{ variable: 'PORT', value: '70000', expected: 'an integer from 0 to 65535' }]);
+  });
+});

@@ -1,0 +1,133 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { computeDeadline, startDeadlineTimer } from '../../../core/deadline.ts';
+
+const NOW = 1_732_280_000_000;
+const REMAINING_MS = 900_000;
+const MARGIN_MS = 10_000;
+const TIMEOUT_AT = NOW + REMAINING_MS;
+
+describe('computeDeadline', () => {
+  it('ends one margin before the timeout when random is 0 (the late edge)', () => {
+    const closesAt = computeDeadline({
+      now: NOW,
+      remainingMs: REMAINING_MS,
+      marginMs: MARGIN_MS,
+      random: () => 0,
+    });
+
+    expect(closesAt).toBe(TIMEOUT_AT - MARGIN_MS);
+  });
+
+  it('ends just after two margins before the timeout when random approaches 1 (the early edge)', () => {
+    const closesAt = computeDeadline({
+      now: NOW,
+      remainingMs: REMAINING_MS,
+      marginMs: MARGIN_MS,
+      random: () => 1 - Number.EPSILON,
+    });
+
+    expect(closesAt).toBeGreaterThanOrEqual(TIMEOUT_AT - 2 * MARGIN_MS);
+    expect(closesAt).toBeLessThanOrEqual(TIMEOUT_AT - 2 * MARGIN_MS + 1);
+  });
+
+  it.each([0, 0.25, 0.5, 0.999_999, 1])(
+    'stays inside [timeout − 2×margin, timeout − margin] for random %s',
+    (r) => {
+      const closesAt = computeDeadline({
+        now: NOW,
+        remainingMs: REMAINING_MS,
+        marginMs: MARGIN_MS,
+        random: () => r,
+      });
+
+      expect(closesAt).toBeGreaterThanOrEqual(TIMEOUT_AT - 2 * MARGIN_MS);
+      expect(closesAt).toBeLessThanOrEqual(TIMEOUT_AT - MARGIN_MS);
+    },
+  );
+
+  it('spreads the deadline across the window with the random value', () => {
+    const at = (r: number): number =>
+      computeDeadline({ now: NOW, remainingMs: REMAINING_MS, marginMs: MARGIN_MS, random: () => r });
+
+    expect(at(0.5)).toBe(TIMEOUT_AT - MARGIN_MS - MARGIN_MS / 2);
+    expect(new Set([0, 0.25, 0.5, 0.75].map(at)).size).toBe(4);
+  });
+
+  it.each([-5, 7, Number.NaN])('keeps a misbehaving random (%s) inside the window', (r) => {
+    const closesAt = computeDeadline({
+      now: NOW,
+      remainingMs: REMAINING_MS,
+      marginMs: MARGIN_MS,
+      random: () => r,
+    });
+
+    expect(closesAt).toBeGreaterThanOrEqual(TIMEOUT_AT - 2 * MARGIN_MS);
+    expect(closesAt).toBeLessThanOrEqual(TIMEOUT_AT - MARGIN_MS);
+  });
+
+  it('never returns a time before now when less than a margin remains (clamped)', () => {
+    const closesAt = computeDeadline({
+      now: NOW,
+      remainingMs: MARGIN_MS / 2,
+      marginMs: MARGIN_MS,
+      random: () => 0.9,
+    });
+
+    expect(closesAt).toBe(NOW);
+  });
+});
+
+describe('startDeadlineTimer', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('calls onDeadline exactly once, at closesAt', async () => {
+    const onDeadline = vi.fn();
+    startDeadlineTimer(Date.now() + 5000, onDeadline);
+
+    await vi.advanceTimersByTimeAsync(4999);
+    const before = onDeadline.mock.calls.length;
+    await vi.advanceTimersByTimeAsync(1);
+    await vi.advanceTimersByTimeAsync(60_000);
+
+    expect(before).toBe(0);
+    expect(onDeadline).toHaveBeenCalledTimes(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('fires at once when closesAt has already passed', async () => {
+    const onDeadline = vi.fn();
+
+    startDeadlineTimer(Date.now() - 1000, onDeadline);
+    await vi.advanceTimersByTimeAsync(0);
+
+    expect(onDeadline).toHaveBeenCalledTimes(1);
+  });
+
+  it('clears its timer when cancelled early, and cancelling twice is safe', async () => {
+    const onDeadline = vi.fn();
+    const timer = startDeadlineTimer(Date.now() + 5000, onDeadline);
+
+    timer.cancel();
+    timer.cancel();
+    await vi.advanceTimersByTimeAsync(10_000);
+
+    expect(onDeadline).not.toHaveBeenCalled();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('is safe to cancel after it fired', async () => {
+    const onDeadline = vi.fn();
+    const timer = startDeadlineTimer(Date.now() + 10, onDeadline);
+    await vi.advanceTimersByTimeAsync(10);
+
+    timer.cancel();
+
+    expect(onDeadline).toHaveBeenCalledTimes(1);
+  });
+});

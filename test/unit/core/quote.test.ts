@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { serializeQuote, validateQuote, type Quote } from '../../../core/quote.ts';
+
+const FULL = {
+  symbol: 'AAPL',
+  bid: 189.12,
+  ask: 189.14,
+  bidSize: 300,
+  askSize: 200,
+  last: 189.13,
+  ts: 1732280000123,
+};
+
+describe('validateQuote', () => {
+  it('accepts a full quote and copies every known field', () => {
+    const result = validateQuote({ ...FULL });
+
+    expect(result).toEqual({ ok: true, quote: FULL });
+  });
+
+  it('accepts a quote without last or sizes (quote-only feeds)', () => {
+    const raw = { symbol: 'EURUSD', bid: 1.0841, ask: 1.0842, ts: 1732280000123.456 };
+
+    const result = validateQuote(raw);
+
+    expect(result).toEqual({ ok: true, quote: raw });
+  });
+
+  it('strips unknown fields', () => {
+    const raw = { ...FULL, type: 'quote', exchange: 'XNAS', __proto__: { evil: true } };
+
+    const result = validateQuote(raw);
+
+    expect(result.ok && Object.keys(result.quote).sort()).toEqual(Object.keys(FULL).sort());
+  });
+
+  it('returns a copy, so later changes to the raw value cannot reach the stream', () => {
+    const raw = { ...FULL };
+
+    const result = validateQuote(raw);
+    raw.bid = 1;
+
+    expect(result.ok && result.quote.bid).toBe(189.12);
+  });
+
+  it('accepts a locked quote (bid equals ask)', () => {
+    const result = validateQuote({ ...FULL, bid: 10, ask: 10 });
+
+    expect(result.ok).toBe(true);
+  });
+
+  it('accepts zero sizes', () => {
+    const result = validateQuote({ ...FULL, bidSize: 0, askSize: 0 });
+
+    expect(result.ok).toBe(true);
+  });
+
+  it.each([
+    ['a crossed quote (bid > ask)', { ...FULL, bid: 10.01, ask: 10 }, 'crossed'],
+    ['NaN bid', { ...FULL, bid: Number.NaN }, 'bad_price'],
+    ['Infinity ask', { ...FULL, ask: Number.POSITIVE_INFINITY }, 'bad_price'],
+    ['a string bid', { ...FULL, bid: '189.12' }, 'bad_price'],
+    ['a null ask', { ...FULL, ask: null }, 'bad_price'],
+    ['a missing bid', { ...FULL, bid: undefined }, 'bad_price'],
+    ['a zero bid', { ...FULL, bid: 0 }, 'bad_price'],
+    ['a negative ask', { ...FULL, ask: -1 }, 'bad_price'],
+    ['NaN last', { ...FULL, last: Number.NaN }, 'bad_price'],
+    ['a null last', { ...FULL, last: null }, 'bad_price'],
+    ['a string last', { ...FULL, last: '1' }, 'bad_price'],
+    ['a negative bidSize', { ...FULL, bidSize: -1 }, 'bad_size'],
+    ['a negative askSize', { ...FULL, askSize: -0.5 }, 'bad_size'],
+    ['a null bidSize', { ...FULL, bidSize: null }, 'bad_size'],
+    ['an Infinity askSize', { ...FULL, askSize: Number.POSITIVE_INFINITY }, 'bad_size'],
+    ['a string askSize', { ...FULL, askSize: '200' }, 'bad_size'],
+    ['a NaN ts', { ...FULL, ts: Number.NaN }, 'bad_ts'],
+    ['a string ts', { ...FULL, ts: '1732280000123' }, 'bad_ts'],
+    ['a null ts', { ...FULL, ts: null }, 'bad_ts'],
+    ['a zero ts', { ...FULL, ts: 0 }, 'bad_ts'],
+    ['an empty symbol', { ...FULL, symbol: '' }, 'bad_symbol'],
+    ['a numeric symbol', { ...FULL, symbol: 42 }, 'bad_symbol'],
+    ['a 21-character symbol', { ...FULL, symbol: 'A'.repeat(21) }, 'bad_symbol'],
+    ['null', null, 'not_an_object'],
+    ['a string', 'AAPL 189.12', 'not_an_object'],
+    ['a number', 189.12, 'not_an_object'],
+  ])('rejects %s with a reason', (_name, raw, reason) => {
+    const result = validateQuote(raw);
+
+    expect(result).toEqual({ ok: false, reason });
+  });
+});
+
+describe('serializeQuote', () => {
+  // fast-json-stringify writes the schema's `required` fields first, then the optional ones in schema
+  // order. The contract example lists `ts` last; JSON key order carries no meaning, but these bytes
+  // are what clients see, so the order is pinned here.
+  it('writes one line of JSON with required fields first, in a fixed order', () => {
+    const quote: Quote = {
+      ts: 1732280000123,
+      last: 189.13,
+      askSize: 200,
+      bidSize: 300,
+      ask: 189.14,
+      bid: 189.12,
+      symbol: 'AAPL',
+    };
+
+    const json = serializeQuote(quote);
+
+    expect(json).toBe(
+      '{"symbol":"AAPL","bid":189.12,"ask":189.14,"ts":1732280000123,"bidSize":300,"askSize":200,"last":189.13}',
+    );
+  });
+
+  it('omits absent optional fields', () => {
+    const json = serializeQuote({ symbol: 'EURUSD', bid: 1.0841, ask: 1.0842, ts: 1732280000123 });
+
+    expect(json).toBe('{"symbol":"EURUSD","bid":1.0841,"ask":1.0842,"ts":1732280000123}');
+  });
+
+  it('keeps a fractional ts', () => {
+    const json = serializeQuote({ symbol: 'BTC-USD', bid: 1, ask: 2, ts: 1732280000123.456 });
+
+    expect(json).toBe('{"symbol":"BTC-USD","bid":1,"ask":2,"ts":1732280000123.456}');
+  });
+
+  it('never writes fields outside the schema', () => {
+    const quote = { ...FULL, venue: 'XNAS' } as Quote;
+
+    const json = serializeQuote(quote);
+
+    expect(JSON.parse(json)).not.toHaveProperty('venue');
+  });
+
+  it.each([
+    ['a full quote', FULL],
+    ['a quote-only quote', { symbol: 'ES=F', bid: 5000.25, ask: 5000.5, ts: 1732280000123.001 }],
+    ['tiny and huge numbers', { symbol: 'X:BTCUSD', bid: 1e-7, ask: 1e21, bidSize: 0, ts: 1 }],
+  ])('round-trips %s through JSON.parse', (_name, quote) => {
+    const json = serializeQuote(quote);
+
+    expect(json).not.toContain('\n');
+    expect(JSON.parse(json)).toEqual(quote);
+  });
+
+  it('escapes a symbol so the output stays valid JSON', () => {
+    const quote = { symbol: 'A"B\\C', bid: 1, ask: 2, ts: 3 };
+
+    const json = serializeQuote(quote);
+
+    expect(JSON.parse(json)).toEqual(quote);
+  });
+});
