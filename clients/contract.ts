@@ -1,0 +1,136 @@
+/**
+ * The typed events a client sees on `GET /stream`, decoded from parsed SSE messages.
+ *
+ * This file restates docs/CONTRACT.md §2 for consumers: clients know only the wire contract,
+ * never the gateway's own types (ESLint forbids importing core/), so a server-side refactor
+ * cannot silently change what a client accepts.
+ *
+ * @see docs/CONTRACT.md §2 Response 200
+ */
+import type { EventSourceMessage } from 'eventsource-parser';
+
+/** Data of the `ready` event, written once at the start of every stream. */
+export interface ReadyData {
+  symbols: string[];
+  throttleMs: number;
+  heartbeatMs: number;
+  /** Epoch ms at which the gateway plans to end this stream (rotation). */
+  closesAt: number;
+}
+
+/** Data of a `quote` event; `ts` is epoch ms and may carry a fraction. */
+export interface QuoteData {
+  symbol: string;
+  bid: number;
+  ask: number;
+  ts: number;
+  bidSize?: number;
+  askSize?: number;
+  last?: number;
+}
+
+/** Data of a `status` event: the upstream feed's state as the gateway sees it. */
+export interface StatusData {
+  feed: 'connected' | 'reconnecting' | 'unavailable' | (string & {});
+  attempt?: number;
+}
+
+/** Data of the `end` event: the last event of a stream the gateway ended on purpose. */
+export interface EndData {
+  reason: 'deadline' | 'shutdown' | 'internal_error' | (string & {});
+  quotes: number;
+  lastEventId: string;
+}
+
+/**
+ * One decoded item of the stream. `comment` carries heartbeats, `retry` the reconnection hint;
+ * `unknown` is an event type this client does not know (ignored, as the contract asks) and
+ * `invalid` a known event whose data broke the contract. `raw` is the data line as received.
+ */
+export type ContractEvent =
+  | { type: 'ready'; data: ReadyData; raw: string }
+  | { type: 'quote'; id: string; data: QuoteData; raw: string }
+  | { type: 'status'; data: StatusData; raw: string }
+  | { type: 'end'; data: EndData; raw: string }
+  | { type: 'comment'; text: string }
+  | { type: 'retry'; ms: number }
+  | { type: 'unknown'; event: string | undefined; raw: string }
+  | { type: 'invalid'; event: string; raw: string; reason: string };
+
+type Fields = Record<string, unknown>;
+
+function parseObject(raw: string): Fields | undefined {
+  try {
+    const value: unknown = JSON.parse(raw);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Fields)
+      : undefined;
+  } catch {
+    // Malformed JSON is reported as an `invalid` event by the caller; the error text adds nothing.
+    return undefined;
+  }
+}
+
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** Return the name of the first field that breaks the contract, or undefined when the data is valid. */
+function badField(event: string, d: Fields): string | undefined {
+  switch (event) {
+    case 'quote':
+      if (typeof d.symbol !== 'string') return 'symbol';
+      return ['bid', 'ask', 'ts'].find((k) => !isNum(d[k]));
+    case 'ready':
+      if (!Array.isArray(d.symbols)) return 'symbols';
+      return ['throttleMs', 'heartbeatMs', 'closesAt'].find((k) => !isNum(d[k]));
+    case 'status':
+      return typeof d.feed === 'string' ? undefined : 'feed';
+    default:
+      if (typeof d.reason !== 'string') return 'reason';
+      return isNum(d.quotes) ? undefined : 'quotes';
+  }
+}
+
+/**
+ * Turn one parsed SSE message into a {@link ContractEvent}. Never throws: broken data becomes an
+ * `invalid` event so one bad frame cannot kill a client (STYLE §2.5: expected failures are values).
+ */
+export function decodeMessage(msg: EventSourceMessage): ContractEvent {
+  const event = msg.event;
+  const raw = msg.data;
+  if (event !== 'quote' && event !== 'ready' && event !== 'status' && event !== 'end') {
+    return { type: 'unknown', event, raw };
+  }
+  const d = parseObject(raw);
+  if (d === undefined) return { type: 'invalid', event, raw, reason: 'data is not a JSON object' };
+  const bad = badField(event, d);
+  if (bad !== undefined)
+    return { type: 'invalid', event, raw, reason: `field ${bad} is missing or mistyped` };
+  switch (event) {
+    case 'quote':
+      // [contract] every quote carries an id; one without is a contract violation, not a quote.
+      if (msg.id === undefined) return { type: 'invalid', event, raw, reason: 'quote without id' };
+      return { type: 'quote', id: msg.id, data: d as unknown as QuoteData, raw };
+    case 'ready':
+      return { type: 'ready', data: d as unknown as ReadyData, raw };
+    case 'status':
+      return { type: 'status', data: d as unknown as StatusData, raw };
+    default:
+      return {
+        type: 'end',
+        data: { ...(d as unknown as EndData), lastEventId: String(d.lastEventId ?? '') },
+        raw,
+      };
+  }
+}
+
+/**
+ * How long a stream may stay silent before a client should call it dead: two heartbeat periods
+ * plus slack, because the gateway writes a comment whenever it was idle for `heartbeatMs`.
+ * Before `ready` arrives the gateway has promised its first bytes "at once", so a short bound
+ * applies.
+ *
+ * @see docs/CONTRACT.md §2 Heartbeat
+ */
+export function idleLimitMs(ready: ReadyData | undefined): number {
+  return ready === undefined ? 10_000 : 2 * ready.heartbeatMs + 5_000;
+}

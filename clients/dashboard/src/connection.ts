@@ -1,0 +1,311 @@
+/**
+ * The dashboard's one connection to the gateway: an `EventSource` on `/stream?symbols=…`, and the
+ * state machine around it that tells a purposeful `end` from a cut stream.
+ *
+ * - `end` (the gateway's planned rotation): close this `EventSource` and open a new one after
+ *   `reconnectAfterEndMs`. A new `EventSource` cannot send `Last-Event-ID`, so the new stream starts
+ *   fresh, which a latest-value board does not mind.
+ * - A cut stream (no `end`): the browser's `EventSource` reconnects by itself after the `retry:`
+ *   hint and sends `Last-Event-ID`; we only show it.
+ * - A refused stream (any non-200): `EventSource` gives up without exposing the status or the body,
+ *   so we `fetch` the same URL once to read the 400 JSON, then abort that request.
+ * - A symbol change keeps the old stream until the new one has answered 200 (make before break),
+ *   so a rejected symbol never blanks the board.
+ *
+ * About 300 lines: this is the page's one state machine (STYLE §2.1 lets the protocol state
+ * machine be the long file); parsing (events.ts) and the 400 probe (probe.ts) are kept out of it.
+ * @see docs/CONTRACT.md §2, docs/dashboard.md
+ */
+import type { End, Quote, Ready, Rejection, UpstreamStatus } from './events.ts';
+import { parseEnd, parseQuote, parseReady, parseStatus } from './events.ts';
+import type { ProbeResult } from './probe.ts';
+import { probeStream } from './probe.ts';
+
+/** What the connection is doing, for the status bar. */
+export type Phase =
+  | { kind: 'idle' }
+  | { kind: 'connecting' }
+  | { kind: 'live'; closesAt: number | null }
+  | { kind: 'rotating'; end: End; reconnectAt: number | null }
+  | {
+      kind: 'reconnecting';
+      cause: 'cut' | 'unreachable' | 'refused';
+      lastEventId: string;
+      attempt: number;
+      /** When our own retry fires; `null` while the browser's `EventSource` is retrying. */
+      retryAt: number | null;
+      detail?: string;
+    }
+  | { kind: 'rejected'; rejection: Rejection };
+
+/** Running totals shown in the status bar. */
+export interface Counters {
+  /** Streams answered 200, including the browser's own reconnects. */
+  streams: number;
+  /** Streams the gateway ended on purpose with `end`. */
+  ends: number;
+  /** Streams that stopped without `end`. */
+  cuts: number;
+  /** Events whose payload did not match the contract (skipped, never fatal). */
+  skipped: number;
+}
+
+/** Callbacks and injectable globals; see {@link createConnection}. */
+export interface ConnectionOptions {
+  url(symbols: readonly string[]): string;
+  /** Pause before reopening after `end`; `EventSource` hides the `retry:` field, so this is the contract's `RETRY_MS` default. @defaultValue 1000 */
+  reconnectAfterEndMs?: number;
+  onPhase(phase: Phase): void;
+  /** The symbols now being streamed (after a 200), or `[]`. */
+  onApplied(symbols: string[]): void;
+  /** The gateway answered 400 for `symbols`; `candidate` says whether the old stream is still running. */
+  onRejected(rejection: Rejection, symbols: string[], candidate: boolean): void;
+  onReady(ready: Ready): void;
+  onQuote(quote: Quote, receivedAt: number): void;
+  onUpstream(status: UpstreamStatus): void;
+  /** Any event arrived (heartbeat comments never reach `EventSource` listeners). */
+  onEvent(receivedAt: number, lastEventId: string): void;
+  onCounters(counters: Counters): void;
+  now?: () => number;
+  random?: () => number;
+  fetch?: typeof fetch;
+  EventSource?: typeof EventSource;
+}
+
+/** Handle returned by {@link createConnection}. */
+export interface Connection {
+  setSymbols(symbols: readonly string[]): void;
+  close(): void;
+}
+
+interface Stream {
+  es: EventSource;
+  symbols: string[];
+  isOpen: boolean;
+  lastEventId: string;
+  closesAt: number | null;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+/** Opens and keeps open the stream for a changing list of symbols. */
+export function createConnection(options: ConnectionOptions): Connection {
+  const ES = options.EventSource ?? EventSource;
+  const fetchImpl = options.fetch ?? fetch.bind(globalThis);
+  const now = options.now ?? (() => performance.timeOrigin + performance.now());
+  const random = options.random ?? Math.random;
+  const reconnectAfterEndMs = options.reconnectAfterEndMs ?? 1000;
+  const counters: Counters = { streams: 0, ends: 0, cuts: 0, skipped: 0 };
+  const probes = new AbortController(); // aborted by close(): drops every probe in flight
+  let applied: string[] = [];
+  let current: Stream | null = null;
+  let candidate: Stream | null = null;
+  let candidateToken = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let failures = 0; // streams in a row that did not reach `ready`
+  let phase: Phase = { kind: 'idle' };
+
+  const setPhase = (next: Phase): void => {
+    phase = next;
+    options.onPhase(next);
+  };
+  const count = (key: keyof Counters): void => {
+    counters[key] += 1;
+    options.onCounters({ ...counters });
+  };
+  // Half-jittered doubling up to a cap, so many open pages do not come back in step.
+  const backoffMs = (attempt: number): number =>
+    Math.round(Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (attempt - 1)) * (0.5 + random() / 2));
+
+  function openStream(symbols: string[]): Stream {
+    const stream: Stream = {
+      es: new ES(options.url(symbols)),
+      symbols,
+      isOpen: false,
+      lastEventId: '',
+      closesAt: null,
+    };
+    const on = (type: string, listener: (event: MessageEvent<string>) => void): void =>
+      stream.es.addEventListener(type, (event) => listener(event as MessageEvent<string>));
+    on('open', () => streamOnOpen(stream));
+    on('error', () => streamOnError(stream));
+    on('ready', (event) => streamOnReady(stream, event));
+    on('quote', (event) => streamOnQuote(stream, event));
+    on('status', (event) => streamOnStatus(stream, event));
+    on('end', (event) => streamOnEnd(stream, event));
+    return stream;
+  }
+
+  function streamOnOpen(stream: Stream): void {
+    stream.isOpen = true;
+    count('streams');
+    if (stream !== candidate) return;
+    // The 200 proves the new list valid: only now let go of the old stream.
+    candidate = null;
+    current?.es.close();
+    clearTimeout(timer);
+    current = stream;
+    applied = stream.symbols;
+    options.onApplied([...applied]);
+    if (phase.kind !== 'live') setPhase({ kind: 'connecting' });
+  }
+
+  function streamOnError(stream: Stream): void {
+    if (stream === candidate) {
+      candidate = null;
+      stream.es.close();
+      const token = ++candidateToken;
+      void probe(stream.symbols).then((result) => {
+        if (token !== candidateToken) return;
+        if (result.kind === 'rejected') options.onRejected(result.rejection, stream.symbols, true);
+        else replaceCurrent(stream.symbols); // not a 400: go through the ordinary reconnect path
+      });
+      return;
+    }
+    if (stream !== current) return;
+    if (stream.es.readyState === ES.CONNECTING) {
+      // [spec] On a network error or a closed connection, EventSource "reestablishes the
+      // connection": it waits the `retry:` time and reconnects, sending Last-Event-ID.
+      const wasOpen = stream.isOpen;
+      stream.isOpen = false;
+      if (wasOpen) count('cuts');
+      if (!wasOpen) failures += 1;
+      const attempt = phase.kind === 'reconnecting' && !wasOpen ? phase.attempt + 1 : 1;
+      const cause = wasOpen || phase.kind === 'reconnecting' ? 'cut' : 'unreachable';
+      setPhase({ kind: 'reconnecting', cause, lastEventId: stream.lastEventId, attempt, retryAt: null });
+      return;
+    }
+    // [spec] A non-200 status or another content type "fails the connection": readyState is CLOSED
+    // and EventSource never retries, nor does it expose the status or body. Ask fetch what it was.
+    stream.es.close();
+    void probe(stream.symbols).then((result) => {
+      if (stream !== current) return;
+      if (result.kind === 'rejected') {
+        current = null;
+        setPhase({ kind: 'rejected', rejection: result.rejection });
+        options.onRejected(result.rejection, stream.symbols, false);
+      } else {
+        scheduleReconnect(stream, result.detail);
+      }
+    });
+  }
+
+  function streamOnReady(stream: Stream, event: MessageEvent<string>): void {
+    if (stream !== current) return;
+    const ready = parseReady(event.data);
+    seen(stream, event);
+    if (!ready) return count('skipped');
+    failures = 0;
+    stream.closesAt = ready.closesAt ?? null;
+    setPhase({ kind: 'live', closesAt: stream.closesAt });
+    options.onReady(ready);
+  }
+
+  function streamOnQuote(stream: Stream, event: MessageEvent<string>): void {
+    if (stream !== current) return;
+    const receivedAt = now();
+    const quote = parseQuote(event.data);
+    seen(stream, event, receivedAt);
+    if (!quote) return count('skipped');
+    if (phase.kind !== 'live') setPhase({ kind: 'live', closesAt: stream.closesAt });
+    options.onQuote(quote, receivedAt);
+  }
+
+  function streamOnStatus(stream: Stream, event: MessageEvent<string>): void {
+    if (stream !== current) return;
+    const status = parseStatus(event.data);
+    seen(stream, event);
+    if (status) options.onUpstream(status);
+    else count('skipped');
+  }
+
+  function streamOnEnd(stream: Stream, event: MessageEvent<string>): void {
+    if (stream !== current) return;
+    // Closing before the server's FIN arrives keeps EventSource from reconnecting on its own.
+    stream.es.close();
+    seen(stream, event);
+    current = null;
+    count('ends');
+    const end = parseEnd(event.data);
+    // `deadline` is the planned rotation; anything else backs off in case the gateway is unwell.
+    const delayMs = end.reason === 'deadline' ? reconnectAfterEndMs : backoffMs((failures += 1));
+    setPhase({ kind: 'rotating', end, reconnectAt: now() + delayMs });
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      setPhase({ kind: 'rotating', end, reconnectAt: null });
+      current = openStream(applied);
+    }, delayMs);
+  }
+
+  function seen(stream: Stream, event: MessageEvent<string>, receivedAt = now()): void {
+    if (event.lastEventId !== '') stream.lastEventId = event.lastEventId;
+    options.onEvent(receivedAt, stream.lastEventId);
+  }
+
+  function scheduleReconnect(stream: Stream, detail: string): void {
+    failures += 1;
+    const delayMs = backoffMs(failures);
+    const base = {
+      kind: 'reconnecting',
+      cause: 'refused',
+      lastEventId: stream.lastEventId,
+      attempt: failures,
+      detail,
+    } as const;
+    setPhase({ ...base, retryAt: now() + delayMs });
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      setPhase({ ...base, retryAt: null });
+      current = openStream(applied);
+    }, delayMs);
+  }
+
+  function probe(symbols: string[]): Promise<ProbeResult> {
+    return probeStream(options.url(symbols), fetchImpl, probes.signal);
+  }
+
+  function replaceCurrent(symbols: string[]): void {
+    clearTimeout(timer);
+    current?.es.close();
+    applied = symbols;
+    options.onApplied([...applied]);
+    failures = 0;
+    setPhase({ kind: 'connecting' });
+    current = openStream(symbols);
+  }
+
+  function dropCandidate(): void {
+    candidateToken += 1;
+    candidate?.es.close();
+    candidate = null;
+  }
+
+  return {
+    setSymbols(next) {
+      const symbols = [...next];
+      const wanted = candidate?.symbols ?? applied;
+      if (symbols.join(',') === wanted.join(',') && phase.kind !== 'rejected') return;
+      dropCandidate();
+      if (symbols.length === 0) {
+        clearTimeout(timer);
+        current?.es.close();
+        current = null;
+        applied = [];
+        options.onApplied([]);
+        setPhase({ kind: 'idle' });
+      } else if (current?.isOpen && phase.kind === 'live') {
+        candidate = openStream(symbols);
+      } else {
+        replaceCurrent(symbols);
+      }
+    },
+    close() {
+      dropCandidate();
+      clearTimeout(timer);
+      current?.es.close();
+      current = null;
+      probes.abort();
+      setPhase({ kind: 'idle' });
+    },
+  };
+}

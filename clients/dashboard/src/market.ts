@@ -1,0 +1,84 @@
+/**
+ * What the page remembers per symbol: the latest and previous quote, the price first seen (for
+ * "change"), recent mids for the sparkline and a bounded bid/ask history for the chart.
+ * Memory is bounded by the symbol count times {@link HISTORY_POINTS}.
+ */
+import type { Quote } from './events.ts';
+import { decimalsOf } from './format.ts';
+
+/** Mid prices kept for a row's sparkline. */
+export const SPARK_POINTS = 60;
+/** Bid/ask points kept for the chart (about four minutes at the default 250 ms throttle). */
+export const HISTORY_POINTS = 1000;
+
+/** One chart point: quote time in epoch ms, bid and ask. */
+export interface Point {
+  at: number;
+  bid: number;
+  ask: number;
+}
+
+/** Everything the board and the chart show for one symbol. */
+export interface SymbolState {
+  symbol: string;
+  quote: Quote;
+  previous: Quote | null;
+  /** `last` (or the mid when the feed sends no `last`) of the first quote this page saw. */
+  reference: number;
+  /** Decimals to show: the most any price of this symbol has needed so far, at least 2. */
+  decimals: number;
+  mids: number[];
+  history: Point[];
+}
+
+/** The page's per-symbol memory. */
+export interface Market {
+  apply(quote: Quote): SymbolState;
+  get(symbol: string): SymbolState | undefined;
+}
+
+/** Mid of a quote. */
+export const midOf = (quote: Quote): number => (quote.bid + quote.ask) / 2;
+/** The price "change" is measured on: `last`, or the mid for quote-only feeds. */
+export const priceOf = (quote: Quote): number => quote.last ?? midOf(quote);
+
+function pushBounded<T>(list: T[], item: T, max: number): void {
+  list.push(item);
+  if (list.length > max) list.splice(0, list.length - max);
+}
+
+/** Creates an empty market; states survive a symbol's removal so "change" keeps its reference. */
+export function createMarket(): Market {
+  const states = new Map<string, SymbolState>();
+  return {
+    apply(quote) {
+      const decimals = Math.max(
+        2,
+        decimalsOf(quote.bid),
+        decimalsOf(quote.ask),
+        quote.last === undefined ? 0 : decimalsOf(quote.last),
+      );
+      let state = states.get(quote.symbol);
+      if (!state) {
+        state = {
+          symbol: quote.symbol,
+          quote,
+          previous: null,
+          reference: priceOf(quote),
+          decimals,
+          mids: [],
+          history: [],
+        };
+        states.set(quote.symbol, state);
+      } else {
+        state.previous = state.quote;
+        state.quote = quote;
+        state.decimals = Math.max(state.decimals, decimals);
+      }
+      pushBounded(state.mids, midOf(quote), SPARK_POINTS);
+      pushBounded(state.history, { at: quote.ts, bid: quote.bid, ask: quote.ask }, HISTORY_POINTS);
+      return state;
+    },
+    get: (symbol) => states.get(symbol),
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * The connection bar: the phase in words (the page's only polite live region, so a screen reader
+ * hears "Live", "Rotating", "Reconnecting" and nothing that ticks), and beside it, outside the live
+ * region, the countdown, the upstream's status, the age of the last event, quote latency, quotes/s
+ * and stream counts.
+ *
+ * Heartbeat comments never reach `EventSource` listeners ([spec] lines starting with ":" are
+ * ignored), so "last event" is the age of the last `ready`, `quote`, `status` or `end`.
+ */
+import type { Counters, Phase } from './connection.ts';
+import type { UpstreamStatus } from './events.ts';
+import { formatAge, formatCountdown, formatMs } from './format.ts';
+import { createMedian, createRateMeter } from './stats.ts';
+
+/** The elements the bar writes to. */
+export interface StatusElements {
+  root: HTMLElement;
+  label: HTMLElement;
+  detail: HTMLElement;
+  upstream: HTMLElement;
+  age: HTMLElement;
+  latency: HTMLElement;
+  rate: HTMLElement;
+  streams: HTMLElement;
+}
+
+/** Handle returned by {@link createStatusBar}. */
+export interface StatusBar {
+  setPhase(phase: Phase): void;
+  setUpstream(status: UpstreamStatus | null): void;
+  setCounters(counters: Counters): void;
+  noteEvent(receivedAt: number, lastEventId: string): void;
+  noteQuote(receivedAt: number, ts: number): void;
+}
+
+const LABELS: Record<Phase['kind'], string> = {
+  idle: 'Idle',
+  connecting: 'Connecting',
+  live: 'Live',
+  rotating: 'Rotating',
+  reconnecting: 'Reconnecting',
+  rejected: 'Rejected',
+};
+
+function describe(phase: Phase, now: number): string {
+  const until = (at: number): string => formatCountdown(at - now);
+  switch (phase.kind) {
+    case 'idle':
+      return 'Add a symbol to start streaming.';
+    case 'connecting':
+      return 'Opening the stream…';
+    case 'live':
+      if (phase.closesAt === null) return 'Streaming.';
+      return phase.closesAt > now ? `Planned rotation in ${until(phase.closesAt)}` : 'Planned rotation due…';
+    case 'rotating': {
+      const quotes =
+        phase.end.quotes === undefined ? '' : `, ${phase.end.quotes.toLocaleString('en-US')} quotes`;
+      const next =
+        phase.reconnectAt === null ? 'opening a new stream…' : `new stream in ${until(phase.reconnectAt)}`;
+      return `Stream ended on purpose (${phase.end.reason}${quotes}) · ${next}`;
+    }
+    case 'reconnecting': {
+      const attempt = phase.attempt > 1 ? ` (attempt ${phase.attempt})` : '';
+      if (phase.cause === 'refused') {
+        const next = phase.retryAt === null ? 'retrying now…' : `retry in ${until(phase.retryAt)}`;
+        return `Stream refused (${phase.detail ?? 'no answer'}) · ${next}${attempt}`;
+      }
+      const resume = phase.lastEventId === '' ? '' : ` with Last-Event-ID ${phase.lastEventId}`;
+      const what = phase.cause === 'cut' ? 'Stream cut without end' : 'Gateway unreachable';
+      return `${what} · browser retrying${resume}${attempt}`;
+    }
+    case 'rejected':
+      return `The gateway refused these symbols: ${phase.rejection.message}`;
+  }
+}
+
+/** Creates the bar and its refresh timer (five times a second, for the countdown and ages). */
+export function createStatusBar(el: StatusElements, now: () => number): StatusBar {
+  const rate = createRateMeter();
+  const latency = createMedian();
+  let phase: Phase = { kind: 'idle' };
+  let lastEventAt: number | null = null;
+  let lastEventId = '';
+
+  const write = (target: HTMLElement, text: string): void => {
+    if (target.textContent !== text) target.textContent = text; // skip no-op writes: no layout churn
+  };
+  const refresh = (): void => {
+    const at = now();
+    write(el.detail, describe(phase, at));
+    const id = lastEventId === '' ? '' : ` · id ${lastEventId}`;
+    write(el.age, lastEventAt === null ? '—' : `${formatAge(at - lastEventAt)}${id}`);
+    write(el.rate, rate.perSecond(at).toFixed(1));
+    const median = latency.value();
+    write(el.latency, median === null ? '—' : formatMs(median));
+  };
+  setInterval(refresh, 200);
+
+  return {
+    setPhase(next) {
+      phase = next;
+      el.root.dataset.phase = next.kind;
+      write(el.label, LABELS[next.kind]);
+      refresh();
+    },
+    setUpstream(status) {
+      el.upstream.dataset.feed = status?.feed ?? '';
+      const attempt = status?.attempt === undefined ? '' : ` (attempt ${status.attempt})`;
+      write(el.upstream, status ? `${status.feed}${attempt}` : '—');
+    },
+    setCounters(counters) {
+      el.streams.dataset.ends = String(counters.ends);
+      el.streams.dataset.cuts = String(counters.cuts);
+      const skipped = counters.skipped > 0 ? ` · ${counters.skipped} skipped` : '';
+      write(el.streams, `${counters.streams} · ${counters.ends} ended · ${counters.cuts} cut${skipped}`);
+    },
+    noteEvent(receivedAt, id) {
+      lastEventAt = receivedAt;
+      lastEventId = id;
+    },
+    noteQuote(receivedAt, ts) {
+      rate.add(receivedAt);
+      latency.add(receivedAt - ts);
+    },
+  };
+}

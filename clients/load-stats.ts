@@ -1,0 +1,197 @@
+/**
+ * The load tester's figures: counters, HDR histograms and the summary they make.
+ *
+ * Percentiles come from hdr-histogram-js: recording is O(1) and memory fixed (~95 KB per
+ * histogram at 3 significant digits up to one hour), where keeping and sorting every sample
+ * would grow with the run and stall the event loop at the end. Durations are recorded in µs
+ * because quote `ts` may carry sub-millisecond fractions (docs/CONTRACT.md §1).
+ */
+import { build, type Histogram } from 'hdr-histogram-js';
+
+/** Largest value a histogram keeps, in µs: the longest allowed run (`--duration` ≤ 3600 s). */
+const MAX_MICROS = 3_600_000_000;
+
+function histogram(): Histogram {
+  return build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: MAX_MICROS,
+    numberOfSignificantValueDigits: 3,
+  });
+}
+
+/** Record a duration given in ms into a µs histogram, clamped to its range. */
+export function recordMs(h: Histogram, ms: number): void {
+  h.recordValue(Math.min(MAX_MICROS, Math.max(0, Math.round(ms * 1000))));
+}
+
+/** Percentiles of one histogram, in ms. */
+export interface Percentiles {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+function percentiles(h: Histogram): Percentiles {
+  const ms = (us: number): number => Math.round(us) / 1000;
+  if (h.totalCount === 0) return { count: 0, p50: 0, p90: 0, p99: 0, max: 0 };
+  const max = ms(h.maxValue);
+  // A percentile is its bucket's highest equivalent value, which can pass the exact maximum.
+  const at = (p: number): number => Math.min(max, ms(h.getValueAtPercentile(p)));
+  return { count: h.totalCount, p50: at(50), p90: at(90), p99: at(99), max };
+}
+
+const bump = (record: Record<string, number>, key: string): void => {
+  record[key] = (record[key] ?? 0) + 1;
+};
+
+/** Mutable counters shared by every stream of one run. */
+export class LoadStats {
+  slotsStarted = 0;
+  slotsOpened = 0;
+  openNow = 0;
+  requests = 0;
+  requestsOk = 0;
+  requestsFailed = 0;
+  readonly failures: Record<string, number> = {};
+  reconnects = 0;
+  clean = 0;
+  cut = 0;
+  heldAtStop = 0;
+  readonly cutReasons: Record<string, number> = {};
+  readonly endReasons: Record<string, number> = {};
+  readonly events = { quote: 0, ready: 0, status: 0, end: 0, unknown: 0, invalid: 0 };
+  heartbeats = 0;
+  bytes = 0;
+  readonly ids = { gaps: 0, missing: 0, outOfOrder: 0, invalid: 0 };
+  endMismatches = 0;
+  negativeLatency = 0;
+  /** The first refusal message seen (a 400 body), to show why requests failed. */
+  firstRefusal: string | undefined;
+  readonly ttfb = histogram();
+  readonly firstQuote = histogram();
+  readonly latency = histogram();
+
+  fail(reason: string): void {
+    this.requestsFailed++;
+    bump(this.failures, reason);
+  }
+  streamCut(reason: string): void {
+    this.cut++;
+    bump(this.cutReasons, reason);
+  }
+  streamEnded(reason: string): void {
+    bump(this.endReasons, reason);
+  }
+  get totalEvents(): number {
+    const e = this.events;
+    return e.quote + e.ready + e.status + e.end + e.unknown + e.invalid;
+  }
+}
+
+/** What a run measured; `--json FILE` writes exactly this. */
+export interface LoadSummary {
+  url: string;
+  connections: number;
+  durationS: number;
+  rampS: number;
+  elapsedS: number;
+  streams: { opened: number; failed: number; notStarted: number };
+  requests: {
+    total: number;
+    ok: number;
+    failed: number;
+    failures: Record<string, number>;
+    firstRefusal?: string;
+  };
+  reconnects: number;
+  ends: {
+    clean: number;
+    cut: number;
+    heldAtStop: number;
+    endReasons: Record<string, number>;
+    cutReasons: Record<string, number>;
+  };
+  events: LoadStats['events'] & { total: number; perSecond: number; quotesPerSecond: number };
+  bytes: { total: number; perSecond: number };
+  heartbeats: number;
+  ids: LoadStats['ids'];
+  endMismatches: number;
+  timeToFirstByteMs: Percentiles;
+  timeToFirstQuoteMs: Percentiles;
+  quoteLatencyMs: Percentiles & { negativeSamples: number; note: string };
+  cpu: { userMs: number; systemMs: number; percentOfOneCore: number };
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  maxRssMb: number;
+}
+
+/** The run's context that {@link summarize} needs besides the counters. */
+export interface RunInfo {
+  url: string;
+  connections: number;
+  durationS: number;
+  rampS: number;
+  elapsedS: number;
+  cpu: NodeJS.CpuUsage;
+  loopDelay: { p50: number; p99: number; max: number };
+  maxRssBytes: number;
+}
+
+export const LATENCY_NOTE =
+  'receive time − quote ts; meaningful only when client and feed read one clock (same machine or synced)';
+
+const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** Turn counters and histograms into the summary. */
+export function summarize(s: LoadStats, run: RunInfo): LoadSummary {
+  const perS = (n: number): number => round(n / Math.max(run.elapsedS, 1e-9));
+  const cpuMs = (run.cpu.user + run.cpu.system) / 1000;
+  return {
+    url: run.url,
+    connections: run.connections,
+    durationS: run.durationS,
+    rampS: run.rampS,
+    elapsedS: round(run.elapsedS, 3),
+    streams: {
+      opened: s.slotsOpened,
+      failed: s.slotsStarted - s.slotsOpened,
+      notStarted: run.connections - s.slotsStarted,
+    },
+    requests: {
+      total: s.requests,
+      ok: s.requestsOk,
+      failed: s.requestsFailed,
+      failures: s.failures,
+      ...(s.firstRefusal ? { firstRefusal: s.firstRefusal } : {}),
+    },
+    reconnects: s.reconnects,
+    ends: {
+      clean: s.clean,
+      cut: s.cut,
+      heldAtStop: s.heldAtStop,
+      endReasons: s.endReasons,
+      cutReasons: s.cutReasons,
+    },
+    events: {
+      ...s.events,
+      total: s.totalEvents,
+      perSecond: perS(s.totalEvents),
+      quotesPerSecond: perS(s.events.quote),
+    },
+    bytes: { total: s.bytes, perSecond: perS(s.bytes) },
+    heartbeats: s.heartbeats,
+    ids: { ...s.ids },
+    endMismatches: s.endMismatches,
+    timeToFirstByteMs: percentiles(s.ttfb),
+    timeToFirstQuoteMs: percentiles(s.firstQuote),
+    quoteLatencyMs: { ...percentiles(s.latency), negativeSamples: s.negativeLatency, note: LATENCY_NOTE },
+    cpu: {
+      userMs: round(run.cpu.user / 1000),
+      systemMs: round(run.cpu.system / 1000),
+      percentOfOneCore: round((cpuMs / (run.elapsedS * 1000)) * 100),
+    },
+    eventLoopDelayMs: run.loopDelay,
+    maxRssMb: round(run.maxRssBytes / 1024 / 1024),
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * Every way opening or reading a stream can fail, as a {@link ReaderError} with a stable `code`,
+ * and the conversion of a refused response (a 400's JSON body, a proxy's HTML page) into one.
+ *
+ * @see docs/clients.md § Error codes
+ */
+
+/** Stable codes of {@link ReaderError}; documented in docs/clients.md. */
+export type ReaderErrorCode =
+  | 'connect_failed'
+  | 'http_status'
+  | 'not_event_stream'
+  | 'stream_cut'
+  | 'network_error'
+  | 'idle_timeout'
+  | 'max_buffer_exceeded'
+  | 'aborted';
+
+/** A failure to open or finish a stream, with a stable `code` and the underlying `cause`. */
+export class ReaderError extends Error {
+  readonly code: ReaderErrorCode;
+  constructor(code: ReaderErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ReaderError';
+    this.code = code;
+  }
+}
+
+/** "fetch failed: ECONNREFUSED": undici hides the useful part in `cause`. */
+export function describeCause(err: unknown): string {
+  const e = err as { message?: string; cause?: { code?: string; message?: string } };
+  return [e.message, e.cause?.code ?? e.cause?.message].filter(Boolean).join(': ') || String(err);
+}
+
+/** The request never got a response. */
+export function connectFailed(url: string | URL, cause: unknown): ReaderError {
+  return new ReaderError('connect_failed', `cannot reach ${String(url)}: ${describeCause(cause)}`, { cause });
+}
+
+/** Bytes of a refused response's body kept for the message. */
+export const DEFAULT_MAX_ERROR_BODY = 65_536;
+
+async function readLimited(body: ReadableStream<Uint8Array> | null, limit: number): Promise<string> {
+  if (body === null) return '';
+  const reader = body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (let r = await reader.read(); !r.done && size < limit; r = await reader.read()) {
+      parts.push(r.value);
+      size += r.value.byteLength;
+    }
+  } finally {
+    reader.cancel().catch(() => undefined); // the body is only diagnostic; a failed cancel loses nothing
+  }
+  return new TextDecoder().decode(Buffer.concat(parts).subarray(0, limit));
+}
+
+/**
+ * Read at most `limit` bytes of a response that is not an event stream and say why. A JSON body
+ * is parsed and its `message` (the contract's 400 bodies all have one) becomes the error message.
+ *
+ * @see docs/CONTRACT.md §2 Request (the 400 bodies)
+ */
+export async function readRefusal(
+  response: Response,
+  limit = DEFAULT_MAX_ERROR_BODY,
+): Promise<{ error: ReaderError; body: unknown }> {
+  const { status } = response;
+  let text: string;
+  try {
+    text = await readLimited(response.body, limit);
+  } catch (cause) {
+    return {
+      error: new ReaderError('http_status', `HTTP ${status} (body unreadable)`, { cause }),
+      body: undefined,
+    };
+  }
+  if (status === 200) {
+    const type = response.headers.get('content-type') ?? '';
+    return {
+      error: new ReaderError('not_event_stream', `expected text/event-stream, got "${type}"`),
+      body: text,
+    };
+  }
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Not JSON (a proxy's HTML error page, say): keep the text as the body.
+  }
+  const message = (body as { message?: unknown } | null)?.message;
+  const detail = typeof message === 'string' ? message : text.slice(0, 200);
+  return { error: new ReaderError('http_status', `HTTP ${status}: ${detail}`), body };
+}
