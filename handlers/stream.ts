@@ -25,12 +25,14 @@ import {
 import { createStreamTracer } from './tracing.ts';
 
 const config = loadConfig(process.env, FEED_NAMES);
-const upstreamUrl = config.upstreamUrl;
-if (upstreamUrl === undefined) {
+/** On Lambda there is no embedded simulator: the upstream must be configured. */
+function requireUpstreamUrl(url: string | undefined): string {
+  if (url !== undefined) return url;
   throw new ConfigError([
     { variable: 'UPSTREAM_URL', value: '', expected: 'a ws:// or wss:// URL (required)' },
   ]);
 }
+const upstreamUrl = requireUpstreamUrl(config.upstreamUrl);
 const resolved = resolveFeedAdapter(config.feed);
 if (!resolved.ok) throw new ConfigError([resolved.issue]);
 const adapter = resolved.adapter;

@@ -70,38 +70,39 @@ export function createStreamTracer(options: StreamTracerOptions = {}): StreamTra
     // Started at cold start; in the bundle this initialises an inlined module, it reads no file.
     loaded = import('@aws-lambda-powertools/tracer').then(
       ({ Tracer: PowertoolsTracer }) =>
-        attempt('start', () => new PowertoolsTracer({ serviceName: TRACE_SERVICE_NAME, captureHTTPsRequests: false })),
+        attempt(
+          'create',
+          () => new PowertoolsTracer({ serviceName: TRACE_SERVICE_NAME, captureHTTPsRequests: false }),
+        ),
       (error: unknown) => warn('load', error),
     );
   } else {
     return untraced;
   }
-  const enabled = loaded.then((tracer) => attempt('start', () => (tracer?.isTracingEnabled() ? tracer : undefined)));
+  const enabled = loaded.then((tracer) =>
+    attempt('start', () => (tracer?.isTracingEnabled() ? tracer : undefined)),
+  );
 
   let coldStart = true;
   return {
-    async trace(symbolCount, run) {
+    async trace<T extends StreamSummary>(symbolCount: number, run: () => Promise<T>): Promise<T> {
       const tracer = await enabled;
       if (tracer === undefined) return run();
       const isColdStart = coldStart;
       coldStart = false;
-      const subsegment = attempt('open', (): Subsegment | undefined => {
-        // [aws] On Lambda this is the facade segment of the current invocation.
-        const sub = tracer.getSegment()?.addNewSubsegment(STREAM_SUBSEGMENT_NAME);
-        sub?.addAnnotation('ColdStart', isColdStart);
-        sub?.addAnnotation('symbolCount', symbolCount);
-        return sub;
-      });
+      // [aws] On Lambda getSegment() is the facade segment of the current invocation.
+      const subsegment = attempt('open', () => tracer.getSegment()?.addNewSubsegment(STREAM_SUBSEGMENT_NAME));
       if (subsegment === undefined) return run();
 
-      let summary: Awaited<ReturnType<typeof run>>;
+      let summary: T;
       try {
         summary = await run();
       } catch (error) {
+        attempt('annotate', () => annotate(subsegment, { isColdStart, symbolCount }));
         attempt('close', () => subsegment.close(error instanceof Error ? error : String(error)));
         throw error;
       }
-      attempt('annotate', () => annotate(subsegment, summary));
+      attempt('annotate', () => annotate(subsegment, { isColdStart, symbolCount }, summary));
       attempt('close', () => subsegment.close());
       return summary;
     },
@@ -109,7 +110,14 @@ export function createStreamTracer(options: StreamTracerOptions = {}): StreamTra
 }
 
 /** Annotations are indexed (filter expressions); metadata carries the rest of the summary. */
-function annotate(subsegment: Subsegment, summary: StreamSummary): void {
+function annotate(
+  subsegment: Subsegment,
+  stream: { isColdStart: boolean; symbolCount: number },
+  summary?: StreamSummary,
+): void {
+  subsegment.addAnnotation('ColdStart', stream.isColdStart);
+  subsegment.addAnnotation('symbolCount', stream.symbolCount);
+  if (summary === undefined) return;
   subsegment.addAnnotation('quotes', summary.quotes);
   subsegment.addAnnotation('reconnects', summary.upstreamReconnects);
   subsegment.addAnnotation('endReason', summary.endReason);

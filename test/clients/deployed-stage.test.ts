@@ -63,7 +63,9 @@ describe('clients against a deployed stage (msw)', () => {
 
     expect(opened.ok).toBe(false);
     expect(opened.status).toBe(400);
-    expect(opened.ok ? undefined : opened.body).toEqual({ message: 'Missing required request parameters: [symbols]' });
+    expect(opened.ok ? undefined : opened.body).toEqual({
+      message: 'Missing required request parameters: [symbols]',
+    });
   });
 
   it('fails a request to a host nobody answers for instead of letting it leave the machine', async () => {

@@ -4,14 +4,14 @@
  * sees HTTP made with fetch/http in this process (the `ws` package is not intercepted), so the quote
  * feed is always a real loopback server, and msw stays out of the streaming tests of the gateway.
  */
-import { setupServer, type SetupServerApi } from 'msw/node';
+import { setupServer, type SetupServer } from 'msw/node';
 import type { RequestHandler } from 'msw';
 import { afterAll, beforeAll } from 'vitest';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
 /** Start msw for this test file with `handlers`; unhandled non-loopback requests are errors. */
-export function guardEgress(...handlers: RequestHandler[]): SetupServerApi {
+export function guardEgress(...handlers: RequestHandler[]): SetupServer {
   const server = setupServer(...handlers);
   beforeAll(() =>
     server.listen({

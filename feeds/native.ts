@@ -1,0 +1,88 @@
+/**
+ * The adapter for the native quote protocol (the built-in simulator speaks it): subscribe and
+ * unsubscribe frames out, one JSON message or a JSON array of them in.
+ *
+ * Decoding never throws. Every element is judged on its own, so one bad quote in a batch of fifty
+ * costs one quote, not fifty: bad JSON or a frame that is not an object or array counts one malformed
+ * part; each element of an array that is not a usable message counts one more. Unknown message types
+ * and unknown fields are ignored, not counted, so an upstream can grow its protocol without
+ * tripping our malformed-frame counters.
+ * @see docs/CONTRACT.md §1
+ */
+import { validateQuote } from '../core/quote.ts';
+import type { DecodedFrame, FeedAdapter, FeedMessage } from './feed.ts';
+
+/** What one element of a frame turned out to be. */
+type Part = { kind: 'message'; message: FeedMessage } | { kind: 'ignored' } | { kind: 'malformed' };
+
+const IGNORED: Part = { kind: 'ignored' };
+const MALFORMED: Part = { kind: 'malformed' };
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const isStringArray = (v: unknown): v is string[] =>
+  Array.isArray(v) && v.every((s) => typeof s === 'string');
+
+function decodePart(value: unknown): Part {
+  if (!isRecord(value) || typeof value.type !== 'string') return MALFORMED;
+  switch (value.type) {
+    case 'quote': {
+      // validateQuote copies only the known fields, so `type` and unknown fields are dropped here.
+      const check = validateQuote(value);
+      return check.ok ? { kind: 'message', message: { type: 'quote', quote: check.quote } } : MALFORMED;
+    }
+    case 'subscribed':
+      if (!isStringArray(value.symbols)) return MALFORMED;
+      return { kind: 'message', message: { type: 'subscribed', symbols: [...value.symbols] } };
+    case 'error': {
+      if (typeof value.code !== 'string') return MALFORMED;
+      const message = typeof value.message === 'string' ? value.message : '';
+      return { kind: 'message', message: { type: 'error', code: value.code, message } };
+    }
+    default:
+      return IGNORED;
+  }
+}
+
+function parseJson(frame: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(frame) };
+  } catch {
+    // A syntax error is the upstream's fault, not ours: the caller counts it as one malformed part.
+    return { ok: false };
+  }
+}
+
+/**
+ * Decode one text frame of the native protocol into messages and a malformed count.
+ * Never throws, whatever the input.
+ */
+export function decodeNativeFrame(frame: string): DecodedFrame {
+  const parsed = typeof frame === 'string' ? parseJson(frame) : { ok: false as const };
+  if (!parsed.ok) return { messages: [], malformed: 1 };
+  const parts = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
+  const messages: FeedMessage[] = [];
+  let malformed = 0;
+  for (const value of parts) {
+    const part = decodePart(value);
+    if (part.kind === 'message') messages.push(part.message);
+    else if (part.kind === 'malformed') malformed += 1;
+  }
+  return { messages, malformed };
+}
+
+const actionFrames = (action: 'subscribe' | 'unsubscribe', symbols: readonly string[]): string[] =>
+  // An empty subscribe is a no-op the upstream might answer with an error, so send nothing.
+  symbols.length === 0 ? [] : [JSON.stringify({ action, symbols })];
+
+/**
+ * The native protocol adapter, registered under FEED=`native`.
+ * @see docs/CONTRACT.md §1
+ */
+export const nativeAdapter: FeedAdapter = {
+  name: 'native',
+  subscribeFrames: (symbols) => actionFrames('subscribe', symbols),
+  unsubscribeFrames: (symbols) => actionFrames('unsubscribe', symbols),
+  decode: decodeNativeFrame,
+};

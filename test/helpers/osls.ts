@@ -1,0 +1,140 @@
+/**
+ * Package serverless.yml offline with osls (`osls package --package DIR`) and read what it emits: the
+ * CloudFormation template, the framework state and the function zips. No credentials, no network:
+ * osls runs with a scrubbed environment and, where the kernel allows it, in a new network namespace
+ * (research/aws-streaming.md §4 verified that packaging needs neither).
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { inflateRawSync, crc32 } from 'node:zlib';
+
+const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
+const OSLS_BIN = join(PROJECT_ROOT, 'node_modules/osls/bin/serverless.js');
+
+/** One CloudFormation resource. */
+export interface CfnResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  DependsOn?: string | string[];
+}
+
+/** The parts of a template the tests read. */
+export interface CfnTemplate {
+  Resources: Record<string, CfnResource>;
+  Outputs?: Record<string, unknown>;
+}
+
+/** What one osls run printed and how it ended. */
+export interface OslsRun {
+  code: number;
+  output: string;
+}
+
+/** The result of a successful `osls package`. */
+export interface PackagedService {
+  /** The `--package` folder. */
+  dir: string;
+  template: CfnTemplate;
+  /** serverless-state.json: the resolved service configuration as the framework will deploy it. */
+  state: { service: Record<string, unknown> & { provider: Record<string, unknown> } };
+  output: string;
+}
+
+let netIsolation: string[] | undefined;
+
+/** `unshare --net` when this machine allows it (root or user namespaces), otherwise nothing. */
+function isolationPrefix(): string[] {
+  netIsolation ??= spawnSync('unshare', ['--net', 'true']).status === 0 ? ['unshare', '--net'] : [];
+  return netIsolation;
+}
+
+/** Run osls in the project folder with `args`, a scrubbed environment and a throwaway HOME. */
+export async function runOsls(args: string[], options: { timeoutMs?: number } = {}): Promise<OslsRun> {
+  const home = await mkdtemp(join(tmpdir(), 'quote-stream-osls-home-'));
+  const [command, ...prefixArgs] = [...isolationPrefix(), process.execPath];
+  try {
+    return await new Promise((done) => {
+      execFile(
+        command as string,
+        [...prefixArgs, OSLS_BIN, ...args],
+        {
+          cwd: PROJECT_ROOT,
+          env: {
+            PATH: process.env.PATH ?? '',
+            HOME: home,
+            SLS_TELEMETRY_DISABLED: '1',
+            SLS_NOTIFICATIONS_MODE: 'off',
+          },
+          timeout: options.timeoutMs ?? 60_000,
+          maxBuffer: 16 * 1024 * 1024,
+        },
+        (error, stdout, stderr) => {
+          const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+          done({ code, output: `${stdout}${stderr}` });
+        },
+      );
+    });
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+/** `osls package` into a fresh temp folder; throws with osls' output when it fails. */
+export async function packageService(options: {
+  stage: string;
+  params: Record<string, string>;
+}): Promise<PackagedService> {
+  const dir = await mkdtemp(join(tmpdir(), 'quote-stream-package-'));
+  const params = Object.entries(options.params).flatMap(([key, value]) => ['--param', `${key}=${value}`]);
+  const run = await runOsls(['package', '--package', dir, '--stage', options.stage, ...params]);
+  if (run.code !== 0) throw new Error(`osls package failed (exit ${run.code}):\n${run.output}`);
+  const readJson = async <T>(name: string): Promise<T> =>
+    JSON.parse(await readFile(join(dir, name), 'utf8')) as T;
+  return {
+    dir,
+    template: await readJson<CfnTemplate>('cloudformation-template-update-stack.json'),
+    state: await readJson<PackagedService['state']>('serverless-state.json'),
+    output: run.output,
+  };
+}
+
+/** One file of a zip archive. */
+export interface ZipEntry {
+  name: string;
+  data: Buffer;
+}
+
+/**
+ * Read every file of a zip (stored or deflated, no ZIP64) through its central directory, checking
+ * each file's CRC-32. Enough for the archives osls writes; no `unzip` needed.
+ */
+export function readZip(zip: Buffer): ZipEntry[] {
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (eocd < 0) throw new Error('not a zip: no end-of-central-directory record');
+  const count = zip.readUInt16LE(eocd + 10);
+  let at = zip.readUInt32LE(eocd + 16);
+  const entries: ZipEntry[] = [];
+  for (let i = 0; i < count; i += 1) {
+    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error(`bad central directory entry at ${at}`);
+    const method = zip.readUInt16LE(at + 10);
+    const crc = zip.readUInt32LE(at + 16);
+    const compressedSize = zip.readUInt32LE(at + 20);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const extraLength = zip.readUInt16LE(at + 30);
+    const commentLength = zip.readUInt16LE(at + 32);
+    const localHeader = zip.readUInt32LE(at + 42);
+    const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
+    at += 46 + nameLength + extraLength + commentLength;
+
+    if (zip.readUInt32LE(localHeader) !== 0x04034b50) throw new Error(`bad local header for ${name}`);
+    const start = localHeader + 30 + zip.readUInt16LE(localHeader + 26) + zip.readUInt16LE(localHeader + 28);
+    const raw = zip.subarray(start, start + compressedSize);
+    if (method !== 0 && method !== 8) throw new Error(`${name}: unsupported compression method ${method}`);
+    const data = method === 8 ? inflateRawSync(raw) : Buffer.from(raw);
+    if (crc32(data) !== crc) throw new Error(`${name}: CRC mismatch`);
+    entries.push({ name, data });
+  }
+  return entries;
+}

@@ -1,0 +1,309 @@
+/**
+ * A scripted native-protocol upstream on 127.0.0.1:0 for tests: the test decides every frame, and
+ * can drop, refuse, stall or hang connections. It counts connections so a silent reconnect cannot
+ * make a broken test pass (STYLE §2.7 rule 5), and every wait is bounded, names what it waited for,
+ * and fails at once if the count was already passed.
+ *
+ * Waits use the real setTimeout captured when this module loads, so they stay bounded while a test
+ * fakes the clock of the code under test. (Slightly over 300 lines: the Counter and the FeedHandlers
+ * recorder live here because only the upstream and simulator tests need them.)
+ */
+import { createServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { onTestFinished } from 'vitest';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { FeedHandlers, FeedStatus } from '../../core/feed.ts';
+import type { Quote } from '../../core/quote.ts';
+
+const realSetTimeout = globalThis.setTimeout;
+const realClearTimeout = globalThis.clearTimeout;
+const DEFAULT_WAIT_MS = 5000;
+
+/** A count that tests can wait on. */
+export interface Counter {
+  readonly value: number;
+  add(delta?: number): void;
+  /**
+   * Resolve when the count reaches exactly `target`; reject at once if it is already past it, if it
+   * jumps past it, or after `timeoutMs`, naming what was awaited.
+   */
+  waitFor(target: number, timeoutMs?: number): Promise<void>;
+  /** Resolve when the count reaches `target` or more (for streams that keep flowing). */
+  waitForAtLeast(target: number, timeoutMs?: number): Promise<void>;
+  /** Resolve when the count is back to zero (for in-flight work). */
+  waitForZero(timeoutMs?: number): Promise<void>;
+}
+
+/** Create a counter; `what` names it in failures ("timed out waiting for 2 upstream connections"). */
+export function createCounter(what: string): Counter {
+  let value = 0;
+  const waiters = new Set<() => void>();
+  // 'done', 'wait', or the message of a failure.
+  const until = (goal: string, judge: () => string, timeoutMs = DEFAULT_WAIT_MS): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const settle = (): boolean => {
+        const verdict = judge();
+        if (verdict === 'wait') return false;
+        realClearTimeout(timer);
+        waiters.delete(check);
+        if (verdict === 'done') resolve();
+        else reject(new Error(verdict));
+        return true;
+      };
+      const check = (): void => void settle();
+      const timer = realSetTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${goal} ${what} (saw ${value})`));
+      }, timeoutMs);
+      if (!settle()) waiters.add(check);
+    });
+  return {
+    get value() {
+      return value;
+    },
+    add(delta = 1) {
+      value += delta;
+      for (const wake of [...waiters]) wake();
+    },
+    waitFor: (target, timeoutMs) =>
+      until(
+        `exactly ${target}`,
+        () =>
+          value === target
+            ? 'done'
+            : value > target
+              ? `waited for ${target} ${what} but ${value} already happened`
+              : 'wait',
+        timeoutMs,
+      ),
+    waitForAtLeast: (target, timeoutMs) =>
+      until(`at least ${target}`, () => (value >= target ? 'done' : 'wait'), timeoutMs),
+    waitForZero: (timeoutMs) => until('zero', () => (value === 0 ? 'done' : 'wait'), timeoutMs),
+  };
+}
+
+/** A parsed `{"action":"subscribe",...}` frame. */
+export interface SubscribeFrame {
+  action: 'subscribe';
+  symbols: string[];
+}
+
+/** Options of {@link startScriptedUpstream}. */
+export interface ScriptedUpstreamOptions {
+  /** Close after the current test (onTestFinished); turn off when starting from beforeAll. @defaultValue true */
+  autoClose?: boolean;
+}
+
+/** A running scripted upstream. */
+export interface ScriptedUpstream {
+  readonly url: string;
+  /** WebSocket connections accepted so far. */
+  readonly connections: number;
+  /** Upgrade requests so far: accepted, refused and hung alike. */
+  readonly attempts: Counter;
+  /** Accepted connections that have closed so far. */
+  readonly disconnects: number;
+  /** WebSocket pings received so far (answered automatically unless stalled). */
+  readonly pings: Counter;
+  /** Every subscribe frame received, in order. */
+  readonly subscriptions: readonly SubscribeFrame[];
+  /** Every text frame received, raw, in order. */
+  readonly frames: readonly string[];
+  waitForConnections(count: number, timeoutMs?: number): Promise<void>;
+  waitForDisconnects(count: number, timeoutMs?: number): Promise<void>;
+  /** Wait for the `count`-th subscribe frame (default the first) and return it. */
+  waitForSubscribe(count?: number, timeoutMs?: number): Promise<SubscribeFrame>;
+  /** Send to every open client: a string as is, anything else as JSON. */
+  send(message: unknown): void;
+  /** Send one valid quote message; `fields` override the defaults (AAPL, 189.12/189.14, ts now). */
+  sendQuote(fields?: Partial<Quote>): void;
+  /** Send a frame that is not JSON. */
+  garble(): void;
+  /** Wait until everything sent so far has been handed to the kernel. */
+  flush(timeoutMs?: number): Promise<void>;
+  /** Terminate every open client (they see 1006, as after a network cut). */
+  drop(): void;
+  /** While on, upgrades are answered 503. */
+  refuse(on: boolean): void;
+  /** While on, sockets are paused: nothing is sent, read or answered (no pongs). */
+  stall(on: boolean): void;
+  /** While on, upgrade requests are held open and never answered (handshake timeouts). */
+  hang(on: boolean): void;
+  /** Terminate clients and held sockets, then close the server. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Start a scripted upstream on 127.0.0.1 with an ephemeral port. */
+export async function startScriptedUpstream(
+  options: ScriptedUpstreamOptions = {},
+): Promise<ScriptedUpstream> {
+  const clients = new Set<WebSocket>();
+  const held = new Set<Duplex>();
+  const subscriptions: SubscribeFrame[] = [];
+  const frames: string[] = [];
+  const connections = createCounter('upstream connections');
+  const attempts = createCounter('upstream connection attempts');
+  const disconnects = createCounter('upstream disconnects');
+  const pings = createCounter('pings received by the upstream');
+  const subscribes = createCounter('subscribe frames');
+  const unsent = createCounter('frames not yet written');
+  let isRefusing = false;
+  let isStalled = false;
+  let isHanging = false;
+
+  const wss = new WebSocketServer({ noServer: true });
+  wss.on('connection', (ws) => {
+    clients.add(ws);
+    if (isStalled) ws.pause();
+    connections.add();
+    ws.on('message', (data, isBinary) => {
+      const text = isBinary ? '' : (data as Buffer).toString('utf8');
+      frames.push(text);
+      const frame = parseSubscribe(text);
+      if (frame !== undefined) {
+        subscriptions.push(frame);
+        subscribes.add();
+      }
+    });
+    ws.on('ping', () => pings.add());
+    // Peers in these tests die abruptly on purpose (terminate, handshake and ping timeouts).
+    ws.on('error', () => undefined);
+    ws.on('close', () => {
+      clients.delete(ws);
+      disconnects.add();
+    });
+  });
+
+  const server = createServer((_req, res) => res.writeHead(426).end());
+  server.on('upgrade', (req, socket: Duplex, head) => {
+    attempts.add();
+    // Resets from clients that give up (handshake timeout) are expected here.
+    socket.on('error', () => undefined);
+    if (isHanging) {
+      held.add(socket);
+      socket.on('close', () => held.delete(socket));
+    } else if (isRefusing) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    } else {
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+
+  const sendText = (text: string): void => {
+    if (isStalled) return;
+    for (const ws of clients) {
+      unsent.add();
+      ws.send(text, () => unsent.add(-1));
+    }
+  };
+
+  let closing: Promise<void> | undefined;
+  const upstream: ScriptedUpstream = {
+    url: `ws://127.0.0.1:${port}`,
+    get connections() {
+      return connections.value;
+    },
+    attempts,
+    get disconnects() {
+      return disconnects.value;
+    },
+    pings,
+    subscriptions,
+    frames,
+    waitForConnections: (count, timeoutMs) => connections.waitFor(count, timeoutMs),
+    waitForDisconnects: (count, timeoutMs) => disconnects.waitFor(count, timeoutMs),
+    async waitForSubscribe(count = 1, timeoutMs) {
+      await subscribes.waitFor(count, timeoutMs);
+      return subscriptions[count - 1] as SubscribeFrame;
+    },
+    send: (message) => sendText(typeof message === 'string' ? message : JSON.stringify(message)),
+    sendQuote: (fields = {}) =>
+      sendText(
+        JSON.stringify({
+          type: 'quote',
+          ...{ symbol: 'AAPL', bid: 189.12, ask: 189.14, bidSize: 300, askSize: 200, last: 189.13 },
+          ts: Date.now(),
+          ...fields,
+        }),
+      ),
+    garble: () => sendText('{"type":"quote","symbol":'),
+    flush: (timeoutMs) => unsent.waitForZero(timeoutMs),
+    drop: () => clients.forEach((ws) => ws.terminate()),
+    refuse(on) {
+      isRefusing = on;
+    },
+    stall(on) {
+      isStalled = on;
+      clients.forEach((ws) => (on ? ws.pause() : ws.resume()));
+    },
+    hang(on) {
+      isHanging = on;
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        // Clients first: ws's graceful close would wait up to 30 s for a stalled peer.
+        clients.forEach((ws) => ws.terminate());
+        held.forEach((socket) => socket.destroy());
+        wss.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+  if (options.autoClose ?? true) onTestFinished(() => upstream.close());
+  return upstream;
+}
+
+function parseSubscribe(text: string): SubscribeFrame | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<SubscribeFrame> | null;
+    return value?.action === 'subscribe' ? (value as SubscribeFrame) : undefined;
+  } catch {
+    return undefined; // not a subscribe frame; the raw text is kept in `frames`
+  }
+}
+
+/** FeedHandlers that record everything, with bounded waits on each kind of callback. */
+export interface FeedRecorder {
+  readonly handlers: FeedHandlers;
+  readonly quotes: Quote[];
+  readonly statuses: FeedStatus[];
+  readonly upstreamErrors: { code: string; message: string }[];
+  /** Sum of every onMalformed count. */
+  readonly malformed: Counter;
+  readonly quoteCount: Counter;
+  readonly statusCount: Counter;
+}
+
+/** Record what a feed reports (for feeds/upstream.ts tests and anything else that opens a Feed). */
+export function recordFeed(): FeedRecorder {
+  const quotes: Quote[] = [];
+  const statuses: FeedStatus[] = [];
+  const upstreamErrors: { code: string; message: string }[] = [];
+  const malformed = createCounter('malformed frame parts');
+  const quoteCount = createCounter('quotes');
+  const statusCount = createCounter('status events');
+  return {
+    quotes,
+    statuses,
+    upstreamErrors,
+    malformed,
+    quoteCount,
+    statusCount,
+    handlers: {
+      onQuote: (quote) => {
+        quotes.push(quote);
+        quoteCount.add();
+      },
+      onStatus: (status) => {
+        statuses.push(status);
+        statusCount.add();
+      },
+      onMalformed: (count) => malformed.add(count),
+      onUpstreamError: (code, message) => upstreamErrors.push({ code, message }),
+    },
+  };
+}

@@ -1,0 +1,300 @@
+/**
+ * feeds/upstream.ts against a real `ws` server on 127.0.0.1:0 (test/helpers/upstream.ts). The
+ * reconnect tests fake only the clock, and advance it only after awaiting the socket event that must
+ * come first (STYLE §2.7 rules 2–3); every wait is bounded and named by the helper.
+ */
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { silentLogger } from '../../core/log.ts';
+import { nativeAdapter } from '../../feeds/native.ts';
+import { createUpstream, type UpstreamOptions } from '../../feeds/upstream.ts';
+import { recordFeed, startScriptedUpstream, type ScriptedUpstream } from '../helpers/upstream.ts';
+
+const quote = (symbol: string, bid: number) => ({
+  type: 'quote',
+  symbol,
+  bid,
+  ask: bid + 0.02,
+  ts: 1_732_280_000_123,
+});
+
+/** Open a feed for AAPL and MSFT with small, fixed limits; random = 1 puts every delay at its ceiling. */
+function openFeed(upstream: ScriptedUpstream, options: Partial<UpstreamOptions> = {}) {
+  const recorder = recordFeed();
+  const feed = createUpstream({
+    url: upstream.url,
+    adapter: nativeAdapter,
+    symbols: ['AAPL', 'MSFT'],
+    handlers: recorder.handlers,
+    log: silentLogger,
+    random: () => 1,
+    backoff: { baseMs: 100, capMs: 400 },
+    ...options,
+  });
+  onTestFinished(() => feed.close());
+  return { feed, recorder };
+}
+
+describe('createUpstream: a healthy upstream', () => {
+  it('subscribes exactly once after open and hands over decoded quotes of its own symbols only', async () => {
+    const upstream = await startScriptedUpstream();
+    const { feed, recorder } = openFeed(upstream);
+
+    const subscribe = await upstream.waitForSubscribe();
+    await recorder.statusCount.waitFor(1);
+    upstream.send([quote('AAPL', 189.12), quote('TSLA', 240), quote('MSFT', 420.5)]);
+    upstream.sendQuote({ symbol: 'MSFT', bid: 421, ask: 421.02 });
+    await recorder.quoteCount.waitFor(3);
+
+    expect(subscribe).toEqual({ action: 'subscribe', symbols: ['AAPL', 'MSFT'] });
+    expect(upstream.frames).toHaveLength(1);
+    expect(recorder.statuses).toEqual([{ feed: 'connected' }]);
+    expect(recorder.quotes.map((q) => [q.symbol, q.bid])).toEqual([
+      ['AAPL', 189.12],
+      ['MSFT', 420.5],
+      ['MSFT', 421],
+    ]);
+    expect(feed.stats.reconnects).toBe(0);
+    expect(upstream.connections).toBe(1);
+  });
+
+  it('counts malformed frame parts, passes on upstream errors, and keeps the connection', async () => {
+    const upstream = await startScriptedUpstream();
+    const { recorder } = openFeed(upstream);
+    await upstream.waitForSubscribe();
+
+    upstream.garble();
+    upstream.send([{ type: 'quote', symbol: 'AAPL', bid: 'NaN', ask: 1, ts: 1 }, 42, { type: 'trade' }]);
+    upstream.send({ type: 'error', code: 'rate_limited', message: 'slow down' });
+    upstream.sendQuote({ symbol: 'AAPL' });
+    await recorder.quoteCount.waitFor(1);
+
+    expect(recorder.malformed.value).toBe(3);
+    expect(recorder.upstreamErrors).toEqual([{ code: 'rate_limited', message: 'slow down' }]);
+    expect(recorder.statuses).toEqual([{ feed: 'connected' }]);
+    expect(upstream.connections).toBe(1);
+  });
+
+  it('throws TypeError on a URL that is not ws:// or wss:// and on non-positive limits', () => {
+    const base = {
+      adapter: nativeAdapter,
+      symbols: ['AAPL'],
+      handlers: recordFeed().handlers,
+      log: silentLogger,
+    };
+
+    expect(() => createUpstream({ ...base, url: 'http://127.0.0.1:1' })).toThrow(TypeError);
+    expect(() => createUpstream({ ...base, url: 'ws://127.0.0.1:1', maxAttempts: 0 })).toThrow(TypeError);
+    expect(() =>
+      createUpstream({ ...base, url: 'ws://127.0.0.1:1', backoff: { baseMs: 500, capMs: 100 } }),
+    ).toThrow(TypeError);
+  });
+});
+
+describe('createUpstream: failures, reconnects and close (fake clock)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('reconnects after a drop with connected, reconnecting 1, connected, and subscribes again', async () => {
+    const upstream = await startScriptedUpstream();
+    const { feed, recorder } = openFeed(upstream);
+    await upstream.waitForSubscribe(1);
+    await recorder.statusCount.waitFor(1);
+
+    upstream.drop();
+    await recorder.statusCount.waitFor(2);
+    await vi.advanceTimersByTimeAsync(100); // attempt 1 ceiling: baseMs
+    await upstream.waitForConnections(2);
+    await recorder.statusCount.waitFor(3);
+    const again = await upstream.waitForSubscribe(2);
+
+    expect(recorder.statuses).toEqual([
+      { feed: 'connected' },
+      { feed: 'reconnecting', attempt: 1 },
+      { feed: 'connected' },
+    ]);
+    expect(again).toEqual({ action: 'subscribe', symbols: ['AAPL', 'MSFT'] });
+    expect(feed.stats.reconnects).toBe(1);
+  });
+
+  it('reports unavailable once maxAttempts attempts in a row were refused, keeps retrying at the cap, and recovers', async () => {
+    const upstream = await startScriptedUpstream();
+    upstream.refuse(true);
+    const { feed, recorder } = openFeed(upstream, { maxAttempts: 3 });
+
+    // Ceilings with random = 1: 100, 200, 400 (cap), 400, 400.
+    for (const [attempt, delayMs] of [
+      [1, 100],
+      [2, 200],
+      [3, 400],
+      [4, 400],
+      [5, 400],
+    ] as const) {
+      await upstream.attempts.waitFor(attempt);
+      await recorder.statusCount.waitFor(attempt);
+      if (attempt === 5) upstream.refuse(false);
+      await vi.advanceTimersByTimeAsync(delayMs);
+    }
+    await upstream.waitForConnections(1);
+    await recorder.statusCount.waitFor(6);
+
+    expect(recorder.statuses).toEqual([
+      { feed: 'reconnecting', attempt: 1 },
+      { feed: 'reconnecting', attempt: 2 },
+      { feed: 'unavailable', attempt: 3 },
+      { feed: 'unavailable', attempt: 4 },
+      { feed: 'unavailable', attempt: 5 },
+      { feed: 'connected' },
+    ]);
+    expect(feed.stats).toMatchObject({ reconnects: 0, failures: 0 });
+    expect(upstream.attempts.value).toBe(6);
+  });
+
+  it('gives up a handshake the server never answers after handshakeTimeoutMs, then retries', async () => {
+    const upstream = await startScriptedUpstream();
+    upstream.hang(true);
+    const { recorder } = openFeed(upstream, { handshakeTimeoutMs: 1000 });
+    await upstream.attempts.waitFor(1);
+
+    await vi.advanceTimersByTimeAsync(1000);
+    await recorder.statusCount.waitFor(1);
+    upstream.hang(false);
+    await vi.advanceTimersByTimeAsync(100);
+    await recorder.statusCount.waitFor(2);
+
+    expect(recorder.statuses).toEqual([{ feed: 'reconnecting', attempt: 1 }, { feed: 'connected' }]);
+    expect(upstream.connections).toBe(1);
+  });
+
+  it('terminates and reconnects when a ping goes unanswered until the next one', async () => {
+    const upstream = await startScriptedUpstream();
+    const { recorder } = openFeed(upstream, { pingIntervalMs: 1000 });
+    await upstream.waitForSubscribe();
+    await recorder.statusCount.waitFor(1);
+
+    upstream.stall(true);
+    await vi.advanceTimersByTimeAsync(1000); // ping 1 goes out; the stalled server never reads it
+    await vi.advanceTimersByTimeAsync(1000); // no pong by ping 2: dead
+    await recorder.statusCount.waitFor(2);
+
+    expect(recorder.statuses).toEqual([{ feed: 'connected' }, { feed: 'reconnecting', attempt: 1 }]);
+    expect(upstream.pings.value).toBe(0);
+  });
+
+  it('keeps a connection whose pings are answered, interval after interval', async () => {
+    const upstream = await startScriptedUpstream();
+    const { recorder } = openFeed(upstream, { pingIntervalMs: 1000 });
+    await upstream.waitForSubscribe();
+
+    for (let i = 1; i <= 3; i += 1) {
+      await vi.advanceTimersByTimeAsync(1000);
+      await upstream.pings.waitFor(i);
+      // The server wrote its pong before this quote, so once the quote is in, so is the pong.
+      upstream.sendQuote();
+      await recorder.quoteCount.waitFor(i);
+    }
+
+    expect(recorder.statuses).toEqual([{ feed: 'connected' }]);
+    expect(upstream.connections).toBe(1);
+  });
+
+  it('takes a frame of exactly maxPayloadBytes, and counts a bigger one as malformed and reconnects', async () => {
+    const upstream = await startScriptedUpstream();
+    const { recorder } = openFeed(upstream, { maxPayloadBytes: 1024 });
+    await upstream.waitForSubscribe();
+    const atLimit = JSON.stringify({ ...quote('AAPL', 100), pad: '' });
+
+    upstream.send(atLimit.replace('"pad":""', `"pad":"${'x'.repeat(1024 - atLimit.length)}"`));
+    await recorder.quoteCount.waitFor(1);
+    upstream.send('x'.repeat(1025));
+    await recorder.malformed.waitFor(1);
+    await recorder.statusCount.waitFor(2);
+    await vi.advanceTimersByTimeAsync(100);
+    await upstream.waitForConnections(2);
+    await recorder.statusCount.waitFor(3);
+
+    expect(recorder.statuses).toEqual([
+      { feed: 'connected' },
+      { feed: 'reconnecting', attempt: 1 },
+      { feed: 'connected' },
+    ]);
+  });
+
+  it('close() is idempotent and leaves no timer, no socket and no further callback', async () => {
+    const upstream = await startScriptedUpstream();
+    const { feed, recorder } = openFeed(upstream);
+    await upstream.waitForSubscribe();
+    await recorder.statusCount.waitFor(1);
+
+    feed.close();
+    feed.close();
+    const timersAfterClose = vi.getTimerCount();
+    await upstream.waitForDisconnects(1);
+    await vi.advanceTimersByTimeAsync(60_000);
+
+    expect(timersAfterClose).toBe(0);
+    expect(recorder.statuses).toEqual([{ feed: 'connected' }]);
+    expect(upstream.attempts.value).toBe(1);
+  });
+
+  it('close() during the backoff wait cancels the reconnect', async () => {
+    const upstream = await startScriptedUpstream();
+    const { feed, recorder } = openFeed(upstream);
+    await upstream.waitForSubscribe();
+
+    upstream.drop();
+    await recorder.statusCount.waitFor(2);
+    feed.close();
+    const timersAfterClose = vi.getTimerCount();
+    await vi.advanceTimersByTimeAsync(60_000);
+
+    expect(timersAfterClose).toBe(0);
+    expect(recorder.statuses).toEqual([{ feed: 'connected' }, { feed: 'reconnecting', attempt: 1 }]);
+    expect(upstream.attempts.value).toBe(1);
+  });
+
+  it('close() while dialling aborts the handshake without any callback', async () => {
+    const upstream = await startScriptedUpstream();
+    upstream.hang(true);
+    const { feed, recorder } = openFeed(upstream);
+    await upstream.attempts.waitFor(1);
+
+    feed.close();
+    const timersAfterClose = vi.getTimerCount();
+    await vi.advanceTimersByTimeAsync(60_000);
+
+    expect(timersAfterClose).toBe(0);
+    expect(recorder.statuses).toEqual([]);
+    expect(upstream.attempts.value).toBe(1);
+  });
+
+  it('stops at once when a handler closes the feed from inside onStatus', async () => {
+    // A session that ends on `reconnecting` calls close() re-entrantly; no reconnect may be scheduled after it.
+    const upstream = await startScriptedUpstream();
+    const recorder = recordFeed();
+    const feed = createUpstream({
+      url: upstream.url,
+      adapter: nativeAdapter,
+      symbols: ['AAPL'],
+      log: silentLogger,
+      handlers: {
+        ...recorder.handlers,
+        onStatus: (status) => {
+          recorder.handlers.onStatus(status);
+          if (status.feed === 'reconnecting') feed.close();
+        },
+      },
+    });
+    await upstream.waitForSubscribe();
+
+    upstream.drop();
+    await recorder.statusCount.waitFor(2);
+    await vi.advanceTimersByTimeAsync(60_000);
+
+    expect(vi.getTimerCount()).toBe(0);
+    expect(upstream.attempts.value).toBe(1);
+  });
+});
