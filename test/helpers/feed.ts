@@ -32,6 +32,17 @@ export interface FakeFeed {
   upstreamError(code: string, message: string): void;
 }
 
+/** The quote of docs/CONTRACT.md's examples, field for field. */
+export const CONTRACT_EXAMPLE_QUOTE: Readonly<Quote> = Object.freeze({
+  symbol: 'AAPL',
+  bid: 189.12,
+  ask: 189.14,
+  bidSize: 300,
+  askSize: 200,
+  last: 189.13,
+  ts: 1732280000123,
+});
+
 /** Build a quote with plausible fields; `overrides` win. */
 export function makeQuote(symbol: string, overrides: Partial<Quote> = {}): Quote {
   return {

@@ -41,7 +41,10 @@ function run(args: string[], env: Record<string, string> = {}): Run {
 async function start(env: Record<string, string> = {}): Promise<Run & { url: string }> {
   const gateway = run(['local/main.ts'], { PORT: '0', ...env });
   const url = await new Promise<string>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`no "listening" line within 15 s: ${gateway.stderr()}`)), 15_000);
+    const timer = setTimeout(
+      () => fail(new Error(`no "listening" line within 15 s: ${gateway.stderr()}`)),
+      15_000,
+    );
     const check = (): void => {
       const match = /"msg":"listening","url":"([^"]+)"/.exec(gateway.stdout());
       if (match) {

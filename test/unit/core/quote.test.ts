@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { serializeQuote, validateQuote, type Quote } from '../../../core/quote.ts';
+import { CONTRACT_EXAMPLE_QUOTE } from '../../helpers/feed.ts';
 
-const FULL = {
-  symbol: 'AAPL',
-  bid: 189.12,
-  ask: 189.14,
-  bidSize: 300,
-  askSize: 200,
-  last: 189.13,
-  ts: 1732280000123,
-};
+const FULL = CONTRACT_EXAMPLE_QUOTE;
 
 describe('validateQuote', () => {
   it('accepts a full quote and copies every known field', () => {

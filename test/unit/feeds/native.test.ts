@@ -2,20 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { validateQuote } from '../../../core/quote.ts';
 import { nativeAdapter } from '../../../feeds/native.ts';
 import { createPrng } from '../../../feeds/simulator/prng.ts';
+import { CONTRACT_EXAMPLE_QUOTE } from '../../helpers/feed.ts';
 
 // Frames are written out by hand, never produced by an encoder of ours (STYLE §2.7 rule 7).
 const AAPL =
   '{"type":"quote","symbol":"AAPL","bid":189.12,"ask":189.14,"bidSize":300,"askSize":200,"last":189.13,"ts":1732280000123}';
 const MSFT = '{"type":"quote","symbol":"MSFT","bid":420.5,"ask":420.52,"ts":1732280000124.25}';
-const AAPL_QUOTE = {
-  symbol: 'AAPL',
-  bid: 189.12,
-  ask: 189.14,
-  bidSize: 300,
-  askSize: 200,
-  last: 189.13,
-  ts: 1732280000123,
-};
+const AAPL_QUOTE = CONTRACT_EXAMPLE_QUOTE;
 
 describe('nativeAdapter.subscribeFrames / unsubscribeFrames', () => {
   it('writes one action frame with the symbols, byte for byte', () => {
