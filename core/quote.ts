@@ -64,7 +64,8 @@ export function validateQuote(raw: unknown): QuoteCheck {
     return { ok: false, reason: 'bad_symbol' };
   }
   if (!isPrice(r.bid) || !isPrice(r.ask)) return { ok: false, reason: 'bad_price' };
-  if (r.last !== undefined && !isPrice(r.last)) return { ok: false, reason: 'bad_price' };
+  // `last` is optional (quote-only feeds); a feed that writes null for "no trade yet" means absent.
+  if (r.last !== undefined && r.last !== null && !isPrice(r.last)) return { ok: false, reason: 'bad_price' };
   if ((r.bidSize !== undefined && !isSize(r.bidSize)) || (r.askSize !== undefined && !isSize(r.askSize))) {
     return { ok: false, reason: 'bad_size' };
   }
@@ -74,6 +75,6 @@ export function validateQuote(raw: unknown): QuoteCheck {
   const quote: Quote = { symbol: r.symbol, bid: r.bid, ask: r.ask, ts: r.ts };
   if (r.bidSize !== undefined) quote.bidSize = r.bidSize as number;
   if (r.askSize !== undefined) quote.askSize = r.askSize as number;
-  if (r.last !== undefined) quote.last = r.last;
+  if (r.last !== undefined && r.last !== null) quote.last = r.last as number;
   return { ok: true, quote };
 }

@@ -64,6 +64,11 @@ export function createThrottle<T>(options: ThrottleOptions<T>): Throttle<T> {
         timers.delete(key);
         const value = pending.get(key);
         if (value === undefined || isClosed) return;
+        // Timers may fire a millisecond early by Date.now(): never deliver inside the interval.
+        if (!isOpen(key)) {
+          schedule(key);
+          return;
+        }
         // Blocked sink: the value stays pending and flush() delivers it on drain.
         if (tryDeliver(key, value)) pending.delete(key);
       }, wait),

@@ -38,6 +38,10 @@ if (!resolved.ok) throw new ConfigError([resolved.issue]);
 const adapter = resolved.adapter;
 const log = createJsonLogger({ level: config.logLevel, write: (line) => process.stdout.write(`${line}\n`) });
 const tracer = createStreamTracer({ log });
+// A slow reader gets at most this long after the deadline to take `end`: at most half the margin, so
+// the function always ends before Lambda cuts it (CONTRACT §2 Deadline).
+const finishGraceMs = Math.min(1000, Math.floor(config.deadlineMarginMs / 2));
+let hasWarnedShortTimeout = false;
 const openStreams = new Set<AbortController>();
 const runningStreams = new Set<Promise<unknown>>();
 
@@ -88,9 +92,19 @@ export async function streamHandler(
     headers: { ...STREAM_HEADERS, ...cors },
   });
   const lastEventId = parseLastEventId(request.lastEventIdHeader);
+  const remainingMs = context.getRemainingTimeInMillis();
+  if (remainingMs < 2 * config.deadlineMarginMs + finishGraceMs && !hasWarnedShortTimeout) {
+    // Not fatal (the stream still ends cleanly) but every stream would rotate at once: say so, once.
+    hasWarnedShortTimeout = true;
+    requestLog.error('function timeout too short for DEADLINE_MARGIN_MS: streams end at once', {
+      code: 'invalid_config',
+      remainingMs,
+      deadlineMarginMs: config.deadlineMarginMs,
+    });
+  }
   const closesAt = computeDeadline({
     now: Date.now(),
-    remainingMs: context.getRemainingTimeInMillis(),
+    remainingMs,
     marginMs: config.deadlineMarginMs,
     random: Math.random,
   });
@@ -105,6 +119,7 @@ export async function streamHandler(
       closesAt,
       signal: controller.signal,
       log: requestLog,
+      finishGraceMs,
       openFeed: upstreamFeedFactory({
         url: upstreamUrl,
         adapter,
@@ -129,7 +144,8 @@ export async function streamHandler(
 
 /**
  * End every open stream with `end` reason `shutdown` and wait for them. The local runtime calls it
- * on SIGINT/SIGTERM; on Lambda it runs on the SIGTERM the platform sends before it stops.
+ * on SIGINT/SIGTERM. On Lambda it is wired to SIGTERM, which the platform sends only in the shutdown
+ * phase (no invocation running), so there it is a safety net rather than a path streams take.
  */
 export async function shutdownStreams(): Promise<void> {
   const cause: AbortCause = 'shutdown';

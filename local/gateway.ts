@@ -101,6 +101,8 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       upstreamUrl,
       close: () =>
         (closing ??= (async () => {
+          // Refuse new streams first, so none opens after the others were told to end.
+          server.stopAccepting();
           await module.shutdownStreams?.();
           await server.close();
           await simulator?.close();

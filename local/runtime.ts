@@ -18,8 +18,11 @@ export const STREAMING_TAG = Symbol.for('aws.lambda.runtime.handler.streaming');
 export const HIGH_WATER_MARK_TAG = Symbol.for('aws.lambda.runtime.handler.streaming.highWaterMark');
 /** [aws] Content type that tells the Runtime API the body starts with an HTTP prelude. */
 export const HTTP_INTEGRATION_CONTENT_TYPE = 'application/vnd.awslambda.http-integration-response';
-/** Default high-water mark of the local response stream, in bytes. */
-export const DEFAULT_HIGH_WATER_MARK_BYTES = 16 * 1024;
+/**
+ * Default high-water mark of the local response stream, in bytes: Lambda's response stream is an
+ * http.ClientRequest, whose high-water mark is 64 KiB on Node 22+.
+ */
+export const DEFAULT_HIGH_WATER_MARK_BYTES = 64 * 1024;
 
 /** A handler as the runtime sees it: `(event, responseStream, context) => Promise`. */
 export type StreamingHandler = ((

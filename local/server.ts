@@ -25,6 +25,11 @@ export interface LocalServerOptions {
   port?: number;
   /** Folder served at `/` (the dashboard build). */
   staticDir?: string;
+  /**
+   * API Gateway cuts a stream after this long without a byte (5 min on Regional endpoints; research
+   * §1.2), so a heartbeat regression shows up locally too. @defaultValue 300000
+   */
+  idleTimeoutMs?: number;
 }
 
 /** A running local server. */
@@ -33,12 +38,16 @@ export interface LocalServer {
   port: number;
   /** Invocations still running. */
   readonly activeInvocations: number;
+  /** Stop listening and refuse new streams; open ones go on (for a graceful shutdown). */
+  stopAccepting(): void;
   /** Stop accepting, cut open connections, close. */
   close(): Promise<void>;
 }
 
 /** [aws] API Gateway's answers when it cannot use the request or the integration's response. */
 const GATEWAY_CORS = { 'access-control-allow-origin': '*' };
+/** [aws] Idle limit of a Regional REST endpoint's streamed response. */
+const API_GATEWAY_IDLE_TIMEOUT_MS = 300_000;
 const JSON_TYPE = { 'content-type': 'application/json' };
 
 function sendJson(res: ServerResponse, statusCode: number, body: unknown): void {
@@ -56,6 +65,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   }
   const handler: StreamingHandler = options.handler;
   let activeInvocations = 0;
+  let isStopping = false;
+  const idleTimeoutMs = options.idleTimeoutMs ?? API_GATEWAY_IDLE_TIMEOUT_MS;
 
   async function invoke(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const event = buildRestEvent(req, url, '/stream');
@@ -71,6 +82,13 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       responseStream.destroy(new Error('client disconnected'));
     };
     res.once('close', resOnClose);
+    // [aws] API Gateway ends a streamed response that stays silent past its idle limit.
+    res.setTimeout(idleTimeoutMs, () => {
+      invocationLog.warn('stream idle past the API Gateway limit: cut', { idleTimeoutMs });
+      isCutByRuntime = true;
+      responseStream.destroy(new Error('idle timeout'));
+      res.destroy();
+    });
     // [aws] Lambda stops the function at its timeout; the client sees the stream cut, without `end`.
     const timeoutTimer = setTimeout(() => {
       invocationLog.error(`Task timed out after ${functionTimeoutS.toFixed(2)} seconds`);
@@ -111,7 +129,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       await invocation;
     } catch (error) {
       invocationLog.error('invocation failed', { error });
-      responseStream.destroy(error as Error);
+      // [aws] The runtime reports the error in trailers but still sends what was written: only a
+      // stream the handler left unfinished is cut.
+      if (!responseStream.writableFinished) responseStream.destroy(error as Error);
     } finally {
       clearTimeout(timeoutTimer);
       activeInvocations -= 1;
@@ -123,8 +143,16 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   }
 
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = URL.parse(req.url ?? '/', 'http://localhost');
+    if (url === null) {
+      sendJson(res, 403, { message: 'Missing Authentication Token' });
+      return;
+    }
     if (url.pathname === '/stream' && req.method === 'GET') {
+      if (isStopping) {
+        sendJson(res, 503, { message: 'Service Unavailable' });
+        return;
+      }
       // [aws] The request validator: `symbols` must be present and not blank; the function never runs.
       if (!url.searchParams.getAll('symbols').some((v) => v.trim() !== '')) {
         sendJson(res, 400, { message: 'Missing required request parameters: [symbols]' });
@@ -159,9 +187,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     get activeInvocations() {
       return activeInvocations;
     },
+    stopAccepting() {
+      isStopping = true;
+      server.close();
+    },
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        isStopping = true;
+        if (server.listening) server.close(() => resolve());
+        else resolve();
         server.closeAllConnections();
       }),
   };

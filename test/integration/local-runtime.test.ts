@@ -12,8 +12,8 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function serve(handler: unknown, functionTimeoutS = 30): Promise<string> {
-  server = await startLocalServer({ handler, functionTimeoutS, log: silentLogger });
+async function serve(handler: unknown, functionTimeoutS = 30, idleTimeoutMs?: number): Promise<string> {
+  server = await startLocalServer({ handler, functionTimeoutS, log: silentLogger, idleTimeoutMs });
   return server.url;
 }
 
@@ -88,6 +88,51 @@ describe('local runtime: API Gateway behaviour', () => {
     stream.destroy();
 
     await vi.waitFor(() => expect(server?.activeInvocations).toBe(0), { timeout: 1000 });
+  });
+
+  it('cuts a stream that stays silent past the idle limit, as API Gateway does', async () => {
+    const url = await serve(fixtures.hangs(), 30, 200);
+
+    const stream = await openSse(`${url}/stream?symbols=AAPL`);
+    await stream.waitForClose(5000);
+
+    expect(stream.bytes().toString()).toBe('started\n');
+    expect(stream.isAborted).toBe(true);
+    await vi.waitFor(() => expect(server?.activeInvocations).toBe(0), { timeout: 1000 });
+  });
+
+  it('still delivers every byte of a finished stream when the handler throws afterwards', async () => {
+    const url = await serve(fixtures.finishesThenThrows());
+
+    const res = await getText(`${url}/stream?symbols=AAPL`);
+
+    expect(res.status).toBe(200);
+    expect(res.body.length).toBe(200_000 + '\nlast line\n'.length);
+    expect(res.body.endsWith('\nlast line\n')).toBe(true);
+  });
+
+  it('answers a request path that is not a URL instead of crashing', async () => {
+    const url = await serve(fixtures.echoesEvent());
+
+    const res = await getText(`${url}//`);
+    const after = await getText(`${url}/stream?symbols=AAPL`);
+
+    expect(res.status).toBe(403);
+    expect(after.status).toBe(201);
+  });
+
+  it('refuses new streams once it stops accepting, while open ones go on', async () => {
+    const url = await serve(fixtures.hangs());
+    const open = await openSse(`${url}/stream?symbols=AAPL`);
+    await open.waitFor('first bytes', () => open.bytes().length > 0);
+
+    server?.stopAccepting();
+    const refused = await getText(`${url}/stream?symbols=AAPL`).catch((error: Error) => error);
+
+    // A new connection is refused outright (the listener is closed); the open stream is untouched.
+    expect(refused).toBeInstanceOf(Error);
+    expect(open.isClosed).toBe(false);
+    open.destroy();
   });
 
   it('refuses a handler that streamifyResponse did not tag', async () => {

@@ -78,6 +78,15 @@ describe('npm start', () => {
     expect(gateway.stdout()).not.toContain('"msg":"listening"');
   });
 
+  it('refuses a function timeout that leaves no room for the deadline window', async () => {
+    const gateway = run(['local/main.ts'], { FUNCTION_TIMEOUT_S: '5', DEADLINE_MARGIN_MS: '10000' });
+
+    const code = await gateway.exit;
+
+    expect(code).toBe(1);
+    expect(gateway.stderr()).toMatch(/FUNCTION_TIMEOUT_S="5": expected more than 2 × DEADLINE_MARGIN_MS/);
+  });
+
   it('streams from the embedded simulator and ends open streams with reason shutdown on SIGTERM', async () => {
     const gateway = await start();
     const stream = await openSse(`${gateway.url}/stream?symbols=AAPL,MSFT`);

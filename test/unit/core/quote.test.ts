@@ -58,7 +58,6 @@ describe('validateQuote', () => {
     ['a zero bid', { ...FULL, bid: 0 }, 'bad_price'],
     ['a negative ask', { ...FULL, ask: -1 }, 'bad_price'],
     ['NaN last', { ...FULL, last: Number.NaN }, 'bad_price'],
-    ['a null last', { ...FULL, last: null }, 'bad_price'],
     ['a string last', { ...FULL, last: '1' }, 'bad_price'],
     ['a negative bidSize', { ...FULL, bidSize: -1 }, 'bad_size'],
     ['a negative askSize', { ...FULL, askSize: -0.5 }, 'bad_size'],
@@ -141,5 +140,13 @@ describe('serializeQuote', () => {
     const json = serializeQuote(quote);
 
     expect(JSON.parse(json)).toEqual(quote);
+  });
+});
+
+describe('validateQuote: last', () => {
+  it('treats a null last as absent (quote-only feeds) and keeps the quote', () => {
+    const result = validateQuote({ symbol: 'AAPL', bid: 1, ask: 2, last: null, ts: 5 });
+
+    expect(result).toEqual({ ok: true, quote: { symbol: 'AAPL', bid: 1, ask: 2, ts: 5 } });
   });
 });

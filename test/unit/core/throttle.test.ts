@@ -243,3 +243,43 @@ describe('createThrottle', () => {
     });
   });
 });
+
+describe('createThrottle: a timer that fires early', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /*
+   * Regression: Node timers can fire about a millisecond early as Date.now() sees it, and the timer
+   * path delivered without re-checking the interval, so two quotes of one symbol could go out
+   * THROTTLE_MS - 1 apart. Here the clock lags the timer by 1 ms; the delivery must wait for it.
+   */
+  it('re-checks the interval when its timer fires and waits for the rest of it', async () => {
+    let lagMs = 0;
+    const delivered: { value: number; at: number }[] = [];
+    const now = (): number => Date.now() - lagMs;
+    const throttle = createThrottle<number>({
+      intervalMs: 100,
+      now,
+      deliver: (_key, value) => {
+        delivered.push({ value, at: now() });
+        return true;
+      },
+    });
+    throttle.offer('AAPL', 1);
+    throttle.offer('AAPL', 2);
+
+    lagMs = 1;
+    await vi.advanceTimersByTimeAsync(100);
+    const afterTimer = delivered.length;
+    await vi.advanceTimersByTimeAsync(1);
+
+    expect(afterTimer).toBe(1);
+    expect(delivered.map((d) => d.value)).toEqual([1, 2]);
+    expect((delivered[1]?.at ?? 0) - (delivered[0]?.at ?? 0)).toBeGreaterThanOrEqual(100);
+    throttle.close();
+  });
+});
