@@ -5,7 +5,9 @@
  * Timers are the global setTimeout/clearTimeout (never ws's `handshakeTimeout`, which arms a socket
  * timeout that fake timers cannot advance), so tests drive the whole state machine with a fake clock.
  * Failures never end the feed: each one is reported as a `status` and retried at a capped, jittered
- * delay until close().
+ * delay until close(). A connection counts as healthy only once it proves stable (a decoded quote or
+ * `subscribed`, or an answered ping), not on 'open': one that drops before that is one more failed
+ * attempt, so a vendor that accepts and at once closes still backs off and ends `unavailable`.
  * @see docs/CONTRACT.md §1, §2 (`status` events)
  * @see docs/decisions/003-upstream-reconnect.md
  */
@@ -40,7 +42,10 @@ export interface UpstreamOptions {
 export interface UpstreamStats {
   /** Connections opened after the first one (StreamSummary.upstreamReconnects). */
   readonly reconnects: number;
-  /** Failed attempts in a row right now (0 while connected). */
+  /**
+   * Failed attempts in a row right now (0 while connected). A connection that drops before it proves
+   * stable continues the count instead of restarting it.
+   */
   readonly failures: number;
 }
 
@@ -87,6 +92,12 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   let socket: WebSocket | undefined;
   let isClosed = false;
   let isAwaitingPong = false;
+  // Is the current socket open, and has it proved stable (see markStable)?
+  let isOpen = false;
+  let isStable = false;
+  // Failed attempts in a row. Reset only by markStable, never by 'open': a vendor that accepts the
+  // WebSocket and closes it at once (bad key, connection limit) must still back off and reach
+  // `unavailable`, not be redialled at the first backoff step forever.
   let failures = 0;
   let opens = 0;
   let failReason = '';
@@ -106,6 +117,14 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     ws.terminate();
   }
 
+  /** The current connection has shown it works: a decoded quote or `subscribed`, or a pong. */
+  function markStable(): void {
+    if (isStable) return;
+    isStable = true;
+    if (failures > 0) log.info('upstream connection stable', { afterFailures: failures });
+    failures = 0;
+  }
+
   function schedulePing(ws: WebSocket): void {
     pingTimer = setTimeout(() => {
       if (isAwaitingPong) return abandon(ws, 'ping_timeout');
@@ -123,7 +142,10 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     ws.on('open', () => upstreamOnOpen(ws));
     ws.on('message', (data, isBinary) => upstreamOnMessage(ws, data, isBinary));
     ws.on('pong', () => {
-      if (ws === socket) isAwaitingPong = false;
+      // Only the answer to our own ping proves anything: a peer may send unsolicited pongs.
+      if (ws !== socket || isClosed || !isAwaitingPong) return;
+      isAwaitingPong = false;
+      markStable();
     });
     // Always listening, even after close(): ws emits 'error' when a dial is aborted, and an
     // 'error' without a listener would crash the process.
@@ -135,7 +157,9 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     if (ws !== socket || isClosed) return;
     clearTimeout(handshakeTimer);
     log.info('upstream connected', { attempt: failures + 1 });
-    failures = 0;
+    // `failures` is not reset here: only markStable does that (see its declaration).
+    isOpen = true;
+    isStable = false;
     opens += 1;
     isAwaitingPong = false;
     handlers.onStatus({ feed: 'connected' });
@@ -153,11 +177,14 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     for (const message of messages) {
       if (isClosed) return;
       if (message.type === 'quote') {
+        markStable();
         // Late data after an unsubscribe is normal upstream behaviour (research/upstreams.md §7.9).
         if (wanted.has(message.quote.symbol)) handlers.onQuote(message.quote);
       } else if (message.type === 'error') {
+        // Not proof of health: a vendor rejecting the session says so with an error, then closes.
         handlers.onUpstreamError?.(message.code, message.message);
       } else {
+        markStable();
         log.debug('upstream subscribed', { symbolCount: message.symbols.length });
       }
     }
@@ -177,6 +204,9 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     if (ws !== socket) return;
     clearSocketTimers();
     socket = undefined;
+    // An open that never proved stable is logged as such: the sign of a vendor rejecting the session.
+    const openedUnproven = isOpen && !isStable;
+    isOpen = isStable = false;
     if (isClosed) return;
     failures += 1;
     const attempt = failures;
@@ -184,6 +214,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       code: 'upstream_error',
       reason: failReason || `close_${code}`,
       attempt,
+      openedUnproven,
     });
     const status: FeedStatus =
       attempt >= maxAttempts ? { feed: 'unavailable', attempt } : { feed: 'reconnecting', attempt };
@@ -203,7 +234,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         return Math.max(0, opens - 1);
       },
       get failures() {
-        return failures;
+        return isOpen ? 0 : failures;
       },
     },
     close() {
@@ -213,6 +244,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       clearSocketTimers();
       socket?.terminate();
       socket = undefined;
+      isOpen = isStable = false;
     },
   };
 }

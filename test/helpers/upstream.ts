@@ -129,6 +129,12 @@ export interface ScriptedUpstream {
   stall(on: boolean): void;
   /** While on, upgrade requests are held open and never answered (handshake timeouts). */
   hang(on: boolean): void;
+  /**
+   * While on, every upgrade is accepted, sent `{"type":"error","code":"unauthorized",...}` and closed
+   * at once with 4001: a vendor that takes the WebSocket and then rejects the session (bad key,
+   * connection limit). Such connections count in `connections` and `disconnects`.
+   */
+  bounce(on: boolean): void;
   /** Terminate clients and held sockets, then close the server. Idempotent. */
   close(): Promise<void>;
 }
@@ -150,12 +156,17 @@ export async function startScriptedUpstream(
   let isRefusing = false;
   let isStalled = false;
   let isHanging = false;
+  let isBouncing = false;
 
   const wss = new WebSocketServer({ noServer: true });
   wss.on('connection', (ws) => {
     clients.add(ws);
     if (isStalled) ws.pause();
     connections.add();
+    if (isBouncing) {
+      ws.send(JSON.stringify({ type: 'error', code: 'unauthorized', message: 'invalid API key' }));
+      ws.close(4001, 'unauthorized');
+    }
     ws.on('message', (data, isBinary) => {
       const text = isBinary ? '' : (data as Buffer).toString('utf8');
       frames.push(text);
@@ -240,6 +251,9 @@ export async function startScriptedUpstream(
     },
     hang(on) {
       isHanging = on;
+    },
+    bounce(on) {
+      isBouncing = on;
     },
     close() {
       closing ??= new Promise<void>((resolve) => {

@@ -271,6 +271,109 @@ describe('createUpstream: failures, reconnects and close (fake clock)', () => {
     expect(upstream.attempts.value).toBe(1);
   });
 
+  /*
+   * Regression: the failure count was reset to 0 on every 'open'. A vendor that accepts the WebSocket
+   * and closes it at once (bad key, connection limit, rejected subscribe) was therefore redialled at
+   * the first backoff step forever, once per stream: every failure read `reconnecting 1`,
+   * `unavailable` never came, and clients got `connected` / `reconnecting 1` pairs ~7 times a second.
+   * The scripted upstream bounces every connection (error frame, then close 4001); after each failure
+   * the test jumps the fake clock to the feed's only pending timer, its reconnect, and reads the delay
+   * off the clock. It fails if the attempt numbers stop growing (1, 2, then `unavailable` 3, 4, 5), if
+   * the delays stop doubling up to the cap (100, 200, 400, 400 with random = 1), or if the feed dials
+   * more than once per failure.
+   */
+  it('counts a connection closed before it proves stable as a failed attempt: attempts and delays grow, then unavailable', async () => {
+    const upstream = await startScriptedUpstream();
+    upstream.bounce(true);
+    const { feed, recorder } = openFeed(upstream, { maxAttempts: 3 });
+    const delaysMs: number[] = [];
+
+    for (let connection = 1; connection <= 4; connection += 1) {
+      await upstream.waitForConnections(connection);
+      await recorder.statusCount.waitFor(2 * connection); // `connected`, then the failure
+      const failedAt = Date.now();
+      await vi.advanceTimersToNextTimerAsync();
+      delaysMs.push(Date.now() - failedAt);
+    }
+    await upstream.waitForConnections(5);
+    await recorder.statusCount.waitFor(10);
+
+    expect(recorder.statuses).toEqual([
+      { feed: 'connected' },
+      { feed: 'reconnecting', attempt: 1 },
+      { feed: 'connected' },
+      { feed: 'reconnecting', attempt: 2 },
+      { feed: 'connected' },
+      { feed: 'unavailable', attempt: 3 },
+      { feed: 'connected' },
+      { feed: 'unavailable', attempt: 4 },
+      { feed: 'connected' },
+      { feed: 'unavailable', attempt: 5 },
+    ]);
+    expect(delaysMs).toEqual([100, 200, 400, 400]);
+    expect(upstream.attempts.value).toBe(5);
+    expect(feed.stats.failures).toBe(5);
+  });
+
+  /*
+   * The other half of that fix: the count must still reset once a connection proves stable, or one
+   * bad minute would leave every later blip reported as `unavailable`. After two bounced connections
+   * (failures 1, 2), connection 3 opens but proves nothing before it drops (3); connection 4 gets a
+   * `subscribed` ack, then drops (1); connection 5 answers one ping, then drops (1 again). It fails if
+   * 'open' alone resets the count (3 reads 1) or if the ack or the pong does not (1 reads 4 or 2).
+   */
+  it('resets the failure count once a connection proves stable with a subscribed ack or an answered ping', async () => {
+    const upstream = await startScriptedUpstream();
+    upstream.bounce(true);
+    const { recorder } = openFeed(upstream, { pingIntervalMs: 1000 });
+    // Between connections the feed's only timer is its reconnect, so each jump below lands on it.
+    await upstream.waitForConnections(1);
+    await recorder.statusCount.waitFor(2);
+    await vi.advanceTimersToNextTimerAsync();
+    await upstream.waitForConnections(2);
+    await recorder.statusCount.waitFor(4);
+    upstream.bounce(false);
+    await vi.advanceTimersToNextTimerAsync();
+
+    await upstream.waitForConnections(3);
+    await recorder.statusCount.waitFor(5);
+    upstream.drop();
+    await recorder.statusCount.waitFor(6);
+    await vi.advanceTimersToNextTimerAsync();
+
+    await upstream.waitForConnections(4);
+    await recorder.statusCount.waitFor(7);
+    upstream.send({ type: 'subscribed', symbols: ['AAPL', 'MSFT'] });
+    upstream.garble(); // read after the ack: once it is counted, the ack is in
+    await recorder.malformed.waitFor(1);
+    upstream.drop();
+    await recorder.statusCount.waitFor(8);
+    await vi.advanceTimersToNextTimerAsync();
+
+    await upstream.waitForConnections(5);
+    await recorder.statusCount.waitFor(9);
+    await vi.advanceTimersByTimeAsync(1000);
+    await upstream.pings.waitFor(1);
+    upstream.garble(); // the server wrote its pong before this frame
+    await recorder.malformed.waitFor(2);
+    upstream.drop();
+    await recorder.statusCount.waitFor(10);
+
+    expect(recorder.statuses).toEqual([
+      { feed: 'connected' },
+      { feed: 'reconnecting', attempt: 1 },
+      { feed: 'connected' },
+      { feed: 'reconnecting', attempt: 2 },
+      { feed: 'connected' },
+      { feed: 'reconnecting', attempt: 3 },
+      { feed: 'connected' },
+      { feed: 'reconnecting', attempt: 1 },
+      { feed: 'connected' },
+      { feed: 'reconnecting', attempt: 1 },
+    ]);
+    expect(upstream.connections).toBe(5);
+  });
+
   it('stops at once when a handler closes the feed from inside onStatus', async () => {
     // A session that ends on `reconnecting` calls close() re-entrantly; no reconnect may be scheduled after it.
     const upstream = await startScriptedUpstream();
