@@ -1,5 +1,6 @@
 /**
- * The typed events a client sees on `GET /stream`, decoded from parsed SSE messages.
+ * The typed events a client sees on `GET /stream`, decoded from parsed SSE messages, and the
+ * headers it sends to open one.
  *
  * This file restates docs/CONTRACT.md §2 for consumers: clients know only the wire contract,
  * never the gateway's own types (ESLint forbids importing core/), so a server-side refactor
@@ -133,4 +134,16 @@ export function decodeMessage(msg: EventSourceMessage): ContractEvent {
  */
 export function idleLimitMs(ready: ReadyData | undefined): number {
   return ready === undefined ? 10_000 : 2 * ready.heartbeatMs + 5_000;
+}
+
+/**
+ * Headers of a `GET /stream` request: ask for an event stream that no cache answers, and send the
+ * last id seen, if any, as `Last-Event-ID` so the new stream's ids continue after it.
+ *
+ * @see docs/CONTRACT.md §2 Request
+ */
+export function streamRequestHeaders(lastEventId: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = { accept: 'text/event-stream', 'cache-control': 'no-cache' };
+  if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
+  return headers;
 }

@@ -8,7 +8,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { idleLimitMs } from './contract.ts';
+import { idleLimitMs, streamRequestHeaders } from './contract.ts';
 import type { LoadStats } from './load-stats.ts';
 import { newSlot, StreamTracker, type EpochClock, type SlotState } from './load-tracker.ts';
 import { isFatalStatus, ReconnectPolicy, sleep } from './reconnect.ts';
@@ -42,8 +42,7 @@ function errorCode(err: unknown): string {
 /** One request: resolves how it ended. Never rejects. */
 function openOnce(ctx: LoadContext, slot: SlotState, first: { opened: boolean }): Promise<Outcome> {
   const { stats, signal } = ctx;
-  const headers: Record<string, string> = { accept: 'text/event-stream', 'cache-control': 'no-cache' };
-  if (slot.lastEventId !== undefined) headers['last-event-id'] = slot.lastEventId;
+  const headers = streamRequestHeaders(slot.lastEventId);
   const startedAt = performance.now();
   const send = ctx.url.protocol === 'https:' ? https.request : http.request;
   stats.requests++;

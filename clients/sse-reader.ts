@@ -9,7 +9,13 @@
  * @see docs/CONTRACT.md §2
  * @see docs/clients.md § Error codes
  */
-import { idleLimitMs, type ContractEvent, type EndData, type ReadyData } from './contract.ts';
+import {
+  idleLimitMs,
+  streamRequestHeaders,
+  type ContractEvent,
+  type EndData,
+  type ReadyData,
+} from './contract.ts';
 import { connectFailed, describeCause, readRefusal, ReaderError } from './reader-error.ts';
 import { createContractDecoder, type ContractDecoder } from './sse-decoder.ts';
 
@@ -54,7 +60,6 @@ export class SseStream implements AsyncIterable<ContractEvent> {
   readonly #decoder: ContractDecoder;
   readonly #pending: ContractEvent[] = [];
   readonly #watchdog: Watchdog;
-  readonly #userSignal: AbortSignal | undefined;
   readonly #options: OpenOptions;
   #iterated = false;
 
@@ -63,7 +68,6 @@ export class SseStream implements AsyncIterable<ContractEvent> {
     this.headers = response.headers;
     this.#body = response.body ?? new ReadableStream();
     this.#watchdog = watchdog;
-    this.#userSignal = options.signal;
     this.#options = options;
     this.#decoder = createContractDecoder({
       onEvent: (e) => this.#pending.push(e),
@@ -95,7 +99,7 @@ export class SseStream implements AsyncIterable<ContractEvent> {
         try {
           chunk = await reader.read();
         } catch (cause) {
-          this.#finish('cut', this.#watchdog.explain(cause, this.#userSignal));
+          this.#finish('cut', this.#watchdog.explain(cause, this.#options.signal));
           return;
         }
         if (chunk.done) {
@@ -178,8 +182,7 @@ class Watchdog {
 export async function openSseStream(url: string | URL, options: OpenOptions = {}): Promise<OpenResult> {
   const watchdog = new Watchdog();
   const signals = [watchdog.controller.signal, ...(options.signal ? [options.signal] : [])];
-  const headers: Record<string, string> = { accept: 'text/event-stream', 'cache-control': 'no-cache' };
-  if (options.lastEventId !== undefined) headers['last-event-id'] = options.lastEventId;
+  const headers = streamRequestHeaders(options.lastEventId);
   watchdog.arm(options.idleTimeoutMs ?? idleLimitMs(undefined));
   let response: Response;
   try {

@@ -25,10 +25,12 @@ export interface TickerState {
   lastEventId: string | undefined;
 }
 
+const emptyRow = (): Row => ({ quote: undefined, firstMid: undefined, direction: 0 });
+
 /** A state with one empty row per requested symbol, in the order they were asked for. */
 export function initialState(symbols: readonly string[]): TickerState {
   const rows = new Map<string, Row>();
-  for (const s of symbols) rows.set(s.toUpperCase(), { quote: undefined, firstMid: undefined, direction: 0 });
+  for (const s of symbols) rows.set(s.toUpperCase(), emptyRow());
   return {
     rows,
     connection: 'connecting',
@@ -44,7 +46,7 @@ const mid = (q: QuoteData): number => (q.bid + q.ask) / 2;
 
 /** Fold one quote into the state. */
 export function applyQuote(state: TickerState, id: string, q: QuoteData): void {
-  const row = state.rows.get(q.symbol) ?? { quote: undefined, firstMid: undefined, direction: 0 };
+  const row = state.rows.get(q.symbol) ?? emptyRow();
   const m = mid(q);
   if (row.quote !== undefined) {
     const prev = mid(row.quote);

@@ -196,7 +196,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     failReason ||= error.code ?? error.message;
     if (error.code !== undefined && BAD_FRAME_ERRORS.has(error.code)) {
       handlers.onMalformed(1);
-      if (ws === socket && !isClosed) abandon(ws, error.code);
+      // The handler may have closed the feed (close() also clears `socket`).
+      if (!isClosed) abandon(ws, error.code);
     }
   }
 

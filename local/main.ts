@@ -30,11 +30,12 @@ if (!isProfileName(profile)) {
 const parsed = parseConfig(process.env, FEED_NAMES);
 if (!parsed.ok) issues.push(...parsed.issues);
 // Streams end between 2 and 1 margins before the timeout: a shorter timeout would end each at once.
-if (parsed.ok && settings.functionTimeoutS * 1000 <= 2 * parsed.config.deadlineMarginMs + 1000) {
+const minTimeoutMs = parsed.ok ? 2 * parsed.config.deadlineMarginMs + 1000 : undefined;
+if (minTimeoutMs !== undefined && settings.functionTimeoutS * 1000 <= minTimeoutMs) {
   issues.push({
     variable: 'FUNCTION_TIMEOUT_S',
     value: String(settings.functionTimeoutS),
-    expected: `more than 2 × DEADLINE_MARGIN_MS + 1 s (${(2 * parsed.config.deadlineMarginMs + 1000) / 1000} s), or streams would end as soon as they start`,
+    expected: `more than 2 × DEADLINE_MARGIN_MS + 1 s (${minTimeoutMs / 1000} s), or streams would end as soon as they start`,
   });
 }
 if (!parsed.ok || issues.length > 0) {

@@ -82,19 +82,21 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       responseStream.destroy(new Error('client disconnected'));
     };
     res.once('close', resOnClose);
+    // The platform cuts the stream: the handler sees its stream destroyed, the client a cut connection.
+    const cut = (reason: string): void => {
+      isCutByRuntime = true;
+      responseStream.destroy(new Error(reason));
+      res.destroy();
+    };
     // [aws] API Gateway ends a streamed response that stays silent past its idle limit.
     res.setTimeout(idleTimeoutMs, () => {
       invocationLog.warn('stream idle past the API Gateway limit: cut', { idleTimeoutMs });
-      isCutByRuntime = true;
-      responseStream.destroy(new Error('idle timeout'));
-      res.destroy();
+      cut('idle timeout');
     });
     // [aws] Lambda stops the function at its timeout; the client sees the stream cut, without `end`.
     const timeoutTimer = setTimeout(() => {
       invocationLog.error(`Task timed out after ${functionTimeoutS.toFixed(2)} seconds`);
-      isCutByRuntime = true;
-      responseStream.destroy(new Error('function timed out'));
-      res.destroy();
+      cut('function timed out');
     }, functionTimeoutS * 1000);
 
     activeInvocations += 1;

@@ -229,12 +229,7 @@ export function createConnection(options: ConnectionOptions): Connection {
     const end = parseEnd(event.data);
     // `deadline` is the planned rotation; anything else backs off in case the gateway is unwell.
     const delayMs = end.reason === 'deadline' ? reconnectAfterEndMs : backoffMs((failures += 1));
-    setPhase({ kind: 'rotating', end, reconnectAt: now() + delayMs });
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      setPhase({ kind: 'rotating', end, reconnectAt: null });
-      current = openStream(applied);
-    }, delayMs);
+    reopenAfter(delayMs, (reconnectAt) => ({ kind: 'rotating', end, reconnectAt }));
   }
 
   function seen(stream: Stream, event: MessageEvent<string>, receivedAt = now()): void {
@@ -244,7 +239,6 @@ export function createConnection(options: ConnectionOptions): Connection {
 
   function scheduleReconnect(stream: Stream, detail: string): void {
     failures += 1;
-    const delayMs = backoffMs(failures);
     const base = {
       kind: 'reconnecting',
       cause: 'refused',
@@ -252,10 +246,15 @@ export function createConnection(options: ConnectionOptions): Connection {
       attempt: failures,
       detail,
     } as const;
-    setPhase({ ...base, retryAt: now() + delayMs });
+    reopenAfter(backoffMs(failures), (retryAt) => ({ ...base, retryAt }));
+  }
+
+  /** Show `phaseAt(when)`, then after `delayMs` show `phaseAt(null)` and reopen the applied symbols. */
+  function reopenAfter(delayMs: number, phaseAt: (at: number | null) => Phase): void {
+    setPhase(phaseAt(now() + delayMs));
     clearTimeout(timer);
     timer = setTimeout(() => {
-      setPhase({ ...base, retryAt: null });
+      setPhase(phaseAt(null));
       current = openStream(applied);
     }, delayMs);
   }

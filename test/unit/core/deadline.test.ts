@@ -6,64 +6,40 @@ const REMAINING_MS = 900_000;
 const MARGIN_MS = 10_000;
 const TIMEOUT_AT = NOW + REMAINING_MS;
 
+/** computeDeadline at NOW with REMAINING_MS left and MARGIN_MS, `random` always returning `r`. */
+const closesAtFor = (r: number): number =>
+  computeDeadline({ now: NOW, remainingMs: REMAINING_MS, marginMs: MARGIN_MS, random: () => r });
+
 describe('computeDeadline', () => {
   it('ends one margin before the timeout when random is 0 (the late edge)', () => {
-    const closesAt = computeDeadline({
-      now: NOW,
-      remainingMs: REMAINING_MS,
-      marginMs: MARGIN_MS,
-      random: () => 0,
-    });
-
-    expect(closesAt).toBe(TIMEOUT_AT - MARGIN_MS);
+    expect(closesAtFor(0)).toBe(TIMEOUT_AT - MARGIN_MS);
   });
 
   it('ends just after two margins before the timeout when random approaches 1 (the early edge)', () => {
-    const closesAt = computeDeadline({
-      now: NOW,
-      remainingMs: REMAINING_MS,
-      marginMs: MARGIN_MS,
-      random: () => 1 - Number.EPSILON,
-    });
+    const closesAt = closesAtFor(1 - Number.EPSILON);
 
     expect(closesAt).toBeGreaterThanOrEqual(TIMEOUT_AT - 2 * MARGIN_MS);
     expect(closesAt).toBeLessThanOrEqual(TIMEOUT_AT - 2 * MARGIN_MS + 1);
   });
 
-  it.each([0, 0.25, 0.5, 0.999_999, 1])(
-    'stays inside [timeout − 2×margin, timeout − margin] for random %s',
-    (r) => {
-      const closesAt = computeDeadline({
-        now: NOW,
-        remainingMs: REMAINING_MS,
-        marginMs: MARGIN_MS,
-        random: () => r,
-      });
-
-      expect(closesAt).toBeGreaterThanOrEqual(TIMEOUT_AT - 2 * MARGIN_MS);
-      expect(closesAt).toBeLessThanOrEqual(TIMEOUT_AT - MARGIN_MS);
-    },
-  );
-
-  it('spreads the deadline across the window with the random value', () => {
-    const at = (r: number): number =>
-      computeDeadline({ now: NOW, remainingMs: REMAINING_MS, marginMs: MARGIN_MS, random: () => r });
-
-    expect(at(0.5)).toBe(TIMEOUT_AT - MARGIN_MS - MARGIN_MS / 2);
-    expect(new Set([0, 0.25, 0.5, 0.75].map(at)).size).toBe(4);
-  });
-
-  it.each([-5, 7, Number.NaN])('keeps a misbehaving random (%s) inside the window', (r) => {
-    const closesAt = computeDeadline({
-      now: NOW,
-      remainingMs: REMAINING_MS,
-      marginMs: MARGIN_MS,
-      random: () => r,
-    });
+  const staysInsideWindow = (r: number): void => {
+    const closesAt = closesAtFor(r);
 
     expect(closesAt).toBeGreaterThanOrEqual(TIMEOUT_AT - 2 * MARGIN_MS);
     expect(closesAt).toBeLessThanOrEqual(TIMEOUT_AT - MARGIN_MS);
+  };
+
+  it.each([0, 0.25, 0.5, 0.999_999, 1])(
+    'stays inside [timeout − 2×margin, timeout − margin] for random %s',
+    staysInsideWindow,
+  );
+
+  it('spreads the deadline across the window with the random value', () => {
+    expect(closesAtFor(0.5)).toBe(TIMEOUT_AT - MARGIN_MS - MARGIN_MS / 2);
+    expect(new Set([0, 0.25, 0.5, 0.75].map(closesAtFor)).size).toBe(4);
   });
+
+  it.each([-5, 7, Number.NaN])('keeps a misbehaving random (%s) inside the window', staysInsideWindow);
 
   it('never returns a time before now when less than a margin remains (clamped)', () => {
     const closesAt = computeDeadline({
