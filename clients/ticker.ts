@@ -185,7 +185,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const symbols = (built.url.searchParams.get('symbols') ?? '').split(',').filter(Boolean);
   const state = initialState(symbols);
-  const out = process.stdout.isTTY && !values.json ? tableOutput(state) : lineOutput(values.json);
+  // A terminal that reports no size (a pty nobody sized) cannot hold an in-place table: log-update
+  // would cut it to zero lines, so such a terminal gets the line output instead.
+  const hasScreen = process.stdout.isTTY && (process.stdout.rows ?? 0) > 0;
+  const out = hasScreen && !values.json ? tableOutput(state) : lineOutput(values.json);
   const stop = (code: number) => (): void => {
     out.stop();
     process.exit(code); // Ctrl-C means now: no draining, the OS closes the socket
