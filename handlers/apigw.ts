@@ -5,7 +5,8 @@
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Config } from '../core/config.ts';
-import type { SymbolsRejection } from '../core/symbols.ts';
+import { parseLastEventId } from '../core/last-event-id.ts';
+import { parseSymbols, type SymbolsRejection } from '../core/symbols.ts';
 
 /** What the handler needs from the request. */
 export interface StreamRequest {
@@ -86,4 +87,45 @@ export function rejectionResponse(rejection: SymbolsRejection, cors: Record<stri
   const extra =
     rejection.error === 'invalid_symbols' ? { invalid: rejection.invalid } : { max: rejection.max };
   return { statusCode: 400, headers, body: JSON.stringify({ error, message, ...extra }) };
+}
+
+/** What the handler does with a request: stream these symbols, or answer with a refusal. */
+export type StreamPlan =
+  | { ok: true; symbols: string[]; lastEventId: number; cors: Record<string, string> }
+  | { ok: false; code: SymbolsRejection['error']; response: PlainResponse };
+
+/**
+ * Decide everything about a request before the first byte (the status is fixed by it): the symbols,
+ * the id to continue after, the CORS headers, or the 400 to send instead.
+ */
+export function planStreamRequest(
+  event: APIGatewayProxyEvent,
+  config: Pick<Config, 'maxSymbols' | 'corsOrigins'>,
+): StreamPlan {
+  const request = readStreamRequest(event);
+  const cors = corsHeaders(request.origin, config.corsOrigins);
+  const inputLength = request.symbolValues.reduce((n, v) => n + v.length, 0);
+  // Refuse an input that cannot hold a valid list before parsing it: parsing is linear, but the
+  // answer must stay small and cheap whatever a client sends.
+  const parsed: ReturnType<typeof parseSymbols> =
+    inputLength > maxSymbolsInputLength(config.maxSymbols)
+      ? {
+          ok: false,
+          rejection: {
+            error: 'too_many_symbols',
+            message: `The symbols parameter is ${inputLength} characters long; at most ${config.maxSymbols} symbols are allowed per stream.`,
+            max: config.maxSymbols,
+            count: -1,
+          },
+        }
+      : parseSymbols(request.symbolValues, config.maxSymbols);
+  if (!parsed.ok) {
+    return { ok: false, code: parsed.rejection.error, response: rejectionResponse(parsed.rejection, cors) };
+  }
+  return {
+    ok: true,
+    symbols: parsed.symbols,
+    lastEventId: parseLastEventId(request.lastEventIdHeader),
+    cors,
+  };
 }

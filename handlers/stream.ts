@@ -9,19 +9,11 @@ import type { Writable } from 'node:stream';
 import { loadConfig } from '../core/config.ts';
 import { computeDeadline } from '../core/deadline.ts';
 import { ConfigError } from '../core/errors.ts';
-import { parseLastEventId } from '../core/last-event-id.ts';
 import { createJsonLogger } from '../core/log.ts';
 import { runStreamSession, type AbortCause } from '../core/stream-session.ts';
-import { parseSymbols } from '../core/symbols.ts';
 import { FEED_NAMES, resolveFeedAdapter } from '../feeds/index.ts';
 import { upstreamFeedFactory } from '../feeds/upstream.ts';
-import {
-  STREAM_HEADERS,
-  corsHeaders,
-  maxSymbolsInputLength,
-  readStreamRequest,
-  rejectionResponse,
-} from './apigw.ts';
+import { STREAM_HEADERS, planStreamRequest } from './apigw.ts';
 import { createStreamTracer } from './tracing.ts';
 
 const config = loadConfig(process.env, FEED_NAMES);
@@ -42,8 +34,8 @@ const tracer = createStreamTracer({ log });
 // the function always ends before Lambda cuts it (CONTRACT §2 Deadline).
 const finishGraceMs = Math.min(1000, Math.floor(config.deadlineMarginMs / 2));
 let hasWarnedShortTimeout = false;
-const openStreams = new Set<AbortController>();
-const runningStreams = new Set<Promise<unknown>>();
+/** Streams in flight, so shutdownStreams() can end them and wait. */
+const openStreams = new Map<AbortController, Promise<unknown>>();
 
 function respond(stream: Writable, body: string): Promise<void> {
   // [aws] The prelude goes out on the first write(), never on end() alone: always write the body first.
@@ -61,37 +53,19 @@ export async function streamHandler(
   responseStream: Writable,
   context: Context,
 ): Promise<void> {
-  const request = readStreamRequest(event);
   const requestLog = log.child({ requestId: context.awsRequestId });
-  const cors = corsHeaders(request.origin, config.corsOrigins);
-  const inputLength = request.symbolValues.reduce((n, v) => n + v.length, 0);
-  const parsed =
-    inputLength > maxSymbolsInputLength(config.maxSymbols)
-      ? ({
-          ok: false,
-          rejection: {
-            error: 'too_many_symbols',
-            message: `The symbols parameter is ${inputLength} characters long; at most ${config.maxSymbols} symbols are allowed per stream.`,
-            max: config.maxSymbols,
-            count: -1,
-          },
-        } as const)
-      : parseSymbols(request.symbolValues, config.maxSymbols);
-  if (!parsed.ok) {
-    const answer = rejectionResponse(parsed.rejection, cors);
-    requestLog.info('request refused', { code: parsed.rejection.error, statusCode: answer.statusCode });
-    await respond(
-      awslambda.HttpResponseStream.from(responseStream, { statusCode: 400, headers: answer.headers }),
-      answer.body,
-    );
+  const plan = planStreamRequest(event, config);
+  if (!plan.ok) {
+    const { statusCode, headers, body } = plan.response;
+    requestLog.info('request refused', { code: plan.code, statusCode });
+    await respond(awslambda.HttpResponseStream.from(responseStream, { statusCode, headers }), body);
     return;
   }
 
   const writable = awslambda.HttpResponseStream.from(responseStream, {
     statusCode: 200,
-    headers: { ...STREAM_HEADERS, ...cors },
+    headers: { ...STREAM_HEADERS, ...plan.cors },
   });
-  const lastEventId = parseLastEventId(request.lastEventIdHeader);
   const remainingMs = context.getRemainingTimeInMillis();
   if (remainingMs < 2 * config.deadlineMarginMs + finishGraceMs && !hasWarnedShortTimeout) {
     // Not fatal (the stream still ends cleanly) but every stream would rotate at once: say so, once.
@@ -109,11 +83,10 @@ export async function streamHandler(
     random: Math.random,
   });
   const controller = new AbortController();
-  openStreams.add(controller);
-  const running = tracer.trace(parsed.symbols.length, () =>
+  const running = tracer.trace(plan.symbols.length, () =>
     runStreamSession({
-      symbols: parsed.symbols,
-      lastEventId,
+      symbols: plan.symbols,
+      lastEventId: plan.lastEventId,
       settings: config,
       writable,
       closesAt,
@@ -128,7 +101,7 @@ export async function streamHandler(
       }),
     }),
   );
-  runningStreams.add(running);
+  openStreams.set(controller, running);
   try {
     const { error, ...summary } = await running;
     requestLog.info('stream summary', { ...summary, symbolCount: summary.symbols.length });
@@ -138,7 +111,6 @@ export async function streamHandler(
     }
   } finally {
     openStreams.delete(controller);
-    runningStreams.delete(running);
   }
 }
 
@@ -149,8 +121,8 @@ export async function streamHandler(
  */
 export async function shutdownStreams(): Promise<void> {
   const cause: AbortCause = 'shutdown';
-  for (const controller of openStreams) controller.abort(cause);
-  await Promise.allSettled([...runningStreams]);
+  for (const controller of openStreams.keys()) controller.abort(cause);
+  await Promise.allSettled([...openStreams.values()]);
 }
 
 if (process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined) process.once('SIGTERM', () => void shutdownStreams());

@@ -5,6 +5,7 @@ import {
   STREAM_HEADERS,
   corsHeaders,
   maxSymbolsInputLength,
+  planStreamRequest,
   readStreamRequest,
   rejectionResponse,
 } from '../../../handlers/apigw.ts';
@@ -207,6 +208,49 @@ describe('corsHeaders: origin case', () => {
     expect(corsHeaders('https://Desk.Example.com', ['https://desk.example.com'])).toEqual({
       'access-control-allow-origin': 'https://Desk.Example.com',
       vary: 'origin',
+    });
+  });
+});
+
+describe('planStreamRequest', () => {
+  const config = { maxSymbols: 3, corsOrigins: '*' as const };
+  const eventWith = (query: Record<string, string[]>, headers: Record<string, string> = {}) =>
+    ({
+      queryStringParameters: Object.fromEntries(Object.entries(query).map(([k, v]) => [k, v.at(-1)])),
+      multiValueQueryStringParameters: query,
+      headers,
+      multiValueHeaders: {},
+      requestContext: { requestId: 'r' },
+    }) as unknown as APIGatewayProxyEvent;
+
+  it('plans a stream with the parsed symbols, the id to continue after and CORS', () => {
+    const plan = planStreamRequest(eventWith({ symbols: ['aapl,MSFT'] }, { 'last-event-id': '41' }), config);
+
+    expect(plan).toEqual({
+      ok: true,
+      symbols: ['AAPL', 'MSFT'],
+      lastEventId: 41,
+      cors: { 'access-control-allow-origin': '*' },
+    });
+  });
+
+  it('refuses an input too long to hold a valid list without parsing it', () => {
+    const plan = planStreamRequest(eventWith({ symbols: ['A,'.repeat(200)] }), config);
+
+    expect(plan.ok).toBe(false);
+    expect(plan.ok ? undefined : plan.code).toBe('too_many_symbols');
+    expect(plan.ok ? undefined : JSON.parse(plan.response.body)).toMatchObject({
+      error: 'too_many_symbols',
+      max: 3,
+    });
+  });
+
+  it('refuses invalid symbols with the contract body and CORS', () => {
+    const plan = planStreamRequest(eventWith({ symbols: ['A..B'] }), config);
+
+    expect(plan.ok ? undefined : plan.response).toMatchObject({
+      statusCode: 400,
+      headers: { 'content-type': 'application/json', 'access-control-allow-origin': '*' },
     });
   });
 });
