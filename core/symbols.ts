@@ -12,6 +12,9 @@ const MAX_INVALID_LISTED = 20;
 /** Longest invalid entry echoed back; longer ones are cut with an ellipsis. */
 const MAX_INVALID_ECHO = 32;
 
+/** API Gateway's request-validator message for a missing `symbols`; the gateway answers the same bytes. */
+export const MISSING_SYMBOLS_MESSAGE = 'Missing required request parameters: [symbols]';
+
 /** Why a `symbols` request was refused. */
 export type SymbolsRejection =
   | { error: 'missing_symbols'; message: string }
@@ -62,7 +65,7 @@ export function parseSymbols(values: readonly string[], maxSymbols: number): Sym
   if (seen.size === 0) {
     return {
       ok: false,
-      rejection: { error: 'missing_symbols', message: 'Missing required request parameters: [symbols]' },
+      rejection: { error: 'missing_symbols', message: MISSING_SYMBOLS_MESSAGE },
     };
   }
   if (seen.size > maxSymbols) {

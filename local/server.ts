@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../core/log.ts';
+import { MISSING_SYMBOLS_MESSAGE } from '../core/symbols.ts';
 import { buildRestEvent } from './event.ts';
 import { readPrelude } from './prelude.ts';
 import { createContext, createResponseStream, isStreamingHandler, type StreamingHandler } from './runtime.ts';
@@ -53,6 +54,11 @@ const JSON_TYPE = { 'content-type': 'application/json' };
 function sendJson(res: ServerResponse, statusCode: number, body: unknown): void {
   res.writeHead(statusCode, { ...JSON_TYPE, ...GATEWAY_CORS });
   res.end(JSON.stringify(body));
+}
+
+/** [aws] REST APIs answer unknown routes and methods with 403 "Missing Authentication Token". */
+function sendMissingToken(res: ServerResponse): void {
+  sendJson(res, 403, { message: 'Missing Authentication Token' });
 }
 
 /** Start serving `handler` on host:port. */
@@ -147,7 +153,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const server = createServer((req, res) => {
     const url = URL.parse(req.url ?? '/', 'http://localhost');
     if (url === null) {
-      sendJson(res, 403, { message: 'Missing Authentication Token' });
+      sendMissingToken(res);
       return;
     }
     if (url.pathname === '/stream' && req.method === 'GET') {
@@ -157,20 +163,19 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       }
       // [aws] The request validator: `symbols` must be present and not blank; the function never runs.
       if (!url.searchParams.getAll('symbols').some((v) => v.trim() !== '')) {
-        sendJson(res, 400, { message: 'Missing required request parameters: [symbols]' });
+        sendJson(res, 400, { message: MISSING_SYMBOLS_MESSAGE });
         return;
       }
       void invoke(req, res, url);
       return;
     }
-    if (req.method === 'GET' && options.staticDir && url.pathname !== '/stream') {
+    if (req.method === 'GET' && options.staticDir) {
       void serveStatic(options.staticDir, url.pathname, res).then((served) => {
-        if (!served) sendJson(res, 403, { message: 'Missing Authentication Token' });
+        if (!served) sendMissingToken(res);
       });
       return;
     }
-    // [aws] REST APIs answer unknown routes and methods with 403 "Missing Authentication Token".
-    sendJson(res, 403, { message: 'Missing Authentication Token' });
+    sendMissingToken(res);
   });
   server.on('clientError', (error, socket) => {
     log.debug('bad request from client', { error: error.message });
