@@ -1,12 +1,63 @@
+// Four projects, cheapest first, so the inner loop (`npm run test:unit`) never waits for sockets,
+// child processes, Chromium or osls. `npm test` runs all four, with the coverage floor.
+// Why these pools and timeouts: docs/decisions/008-layout.md.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
-    // Integration tests bind real sockets on 127.0.0.1:0; forks keep each file's globals (awslambda) apart.
-    pool: 'forks',
-    setupFiles: ['test/helpers/setup.ts'],
+    // Gateway JSON logs are injected into the test that reads them; anything else a test prints
+    // is noise, so the default reporter's per-test console output stays visible for failures only.
+    silent: 'passed-only',
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          // Pure modules and fake timers: worker threads start faster than forks.
+          pool: 'threads',
+          testTimeout: 5_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          // Real sockets on 127.0.0.1:0 and child processes; forks keep each file's globals (awslambda) apart.
+          pool: 'forks',
+          testTimeout: 20_000,
+          hookTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          pool: 'forks',
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'deploy',
+          include: ['test/deploy/**/*.test.ts'],
+          pool: 'forks',
+          testTimeout: 20_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+    coverage: {
+      provider: 'v8',
+      include: ['core/**/*.ts', 'feeds/**/*.ts', 'handlers/**/*.ts', 'common/**/*.ts'],
+      reporter: ['text-summary', 'html'],
+      // A floor, not a target: the run fails when coverage of the shipped code drops below it.
+      thresholds: {
+        'core/**/*.ts': { lines: 95, branches: 90, functions: 95, statements: 95 },
+        'feeds/**/*.ts': { lines: 90, branches: 85, functions: 90, statements: 90 },
+        'handlers/**/*.ts': { lines: 85, branches: 80, functions: 85, statements: 85 },
+        'common/**/*.ts': { lines: 100, branches: 100, functions: 100, statements: 100 },
+      },
+    },
   },
 });

@@ -16,7 +16,7 @@ import { Writable } from 'node:stream';
 import type { FeedHandlers } from '../core/feed.ts';
 import { silentLogger } from '../core/log.ts';
 import { runStreamSession } from '../core/stream-session.ts';
-import type { LoadSummary } from '../clients/load-stats.ts';
+import type { LoadSummary } from '../clients/loadtest/stats.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const SYMBOLS = Array.from({ length: 50 }, (_, i) => `SYM${i}`);
@@ -78,7 +78,7 @@ function rssMb(pid: number): number {
 async function startGatewayProcess(
   env: Record<string, string>,
 ): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['local/main.ts'], {
+  const child = spawn(process.execPath, ['dev/main.ts'], {
     cwd: root,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'ignore'],
@@ -111,7 +111,7 @@ async function loadTest(
     const child = spawn(
       process.execPath,
       [
-        'clients/load.ts',
+        'clients/loadtest/main.ts',
         '--url',
         `${url}/stream`,
         '--connections',
@@ -135,7 +135,9 @@ console.log('1. Core pipeline, in-process (50 symbols, fast sink):');
 await corePipeline(0, 300_000);
 await corePipeline(250, 300_000);
 
-console.log('\n2. Gateway process + firehose simulator (~8,000 quotes/s), measured by clients/load.ts:');
+console.log(
+  '\n2. Gateway process + firehose simulator (~8,000 quotes/s), measured by clients/loadtest/main.ts:',
+);
 const gateway = await startGatewayProcess({ SIMULATOR_PROFILE: 'firehose', FUNCTION_TIMEOUT_S: '120' });
 try {
   const idleRss = rssMb(gateway.child.pid as number);

@@ -10,7 +10,7 @@
  * @see docs/CONTRACT.md §1
  */
 import { validateQuote } from '../core/quote.ts';
-import type { DecodedFrame, FeedAdapter, FeedMessage } from './feed.ts';
+import type { DecodedFrame, FeedAdapter, FeedMessage } from './adapter.ts';
 
 /** What one element of a frame turned out to be. */
 type Part = { kind: 'message'; message: FeedMessage } | { kind: 'ignored' } | { kind: 'malformed' };

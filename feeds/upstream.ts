@@ -13,8 +13,8 @@
  */
 import WebSocket from 'ws';
 import type { Logger } from '../core/log.ts';
-import { backoffDelayMs } from './backoff.ts';
-import type { Feed, FeedAdapter, FeedFactory, FeedHandlers, FeedStatus } from './feed.ts';
+import { backoffDelayMs } from '../common/backoff.ts';
+import type { Feed, FeedAdapter, FeedFactory, FeedHandlers, FeedStatus } from './adapter.ts';
 
 /** Options of {@link createUpstream}. */
 export interface UpstreamOptions {

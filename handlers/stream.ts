@@ -11,7 +11,7 @@ import { computeDeadline } from '../core/deadline.ts';
 import { ConfigError } from '../core/errors.ts';
 import { createJsonLogger } from '../core/log.ts';
 import { runStreamSession, type AbortCause } from '../core/stream-session.ts';
-import { FEED_NAMES, resolveFeedAdapter } from '../feeds/index.ts';
+import { FEED_NAMES, resolveFeedAdapter } from '../feeds/registry.ts';
 import { upstreamFeedFactory } from '../feeds/upstream.ts';
 import { STREAM_HEADERS, planStreamRequest } from './apigw.ts';
 import { createStreamTracer } from './tracing.ts';

@@ -9,7 +9,7 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { buildLambda } from '../../scripts/build.ts';
+import { buildLambda } from '../../scripts/build/main.ts';
 import { startGateway } from '../helpers/gateway.ts';
 import {
   packageService,

@@ -3,7 +3,7 @@
  * with the embedded simulator unless an UPSTREAM_URL is given. Closed automatically after the test.
  */
 import { onTestFinished } from 'vitest';
-import { startLocalGateway, type LocalGateway } from '../../local/gateway.ts';
+import { startLocalGateway, type LocalGateway } from '../../dev/gateway.ts';
 
 /** Options of {@link startGateway}. */
 export interface TestGatewayOptions {

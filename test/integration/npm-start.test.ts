@@ -1,5 +1,5 @@
 /**
- * `npm start` as a user runs it: `node local/main.ts` in its own process, with the embedded simulator.
+ * `npm start` as a user runs it: `node dev/main.ts` in its own process, with the embedded simulator.
  * Covers start-up refusal on bad configuration, a clean stop on SIGTERM, and the CLI clients against
  * it (ticker and load tester with a small N), each through its real command line.
  */
@@ -39,7 +39,7 @@ function run(args: string[], env: Record<string, string> = {}): Run {
 
 /** Start `npm start`'s entry on an ephemeral port and wait for its `listening` log line. */
 async function start(env: Record<string, string> = {}): Promise<Run & { url: string }> {
-  const gateway = run(['local/main.ts'], { PORT: '0', ...env });
+  const gateway = run(['dev/main.ts'], { PORT: '0', ...env });
   const url = await new Promise<string>((ok, fail) => {
     const timer = setTimeout(
       () => fail(new Error(`no "listening" line within 15 s: ${gateway.stderr()}`)),
@@ -60,7 +60,7 @@ async function start(env: Record<string, string> = {}): Promise<Run & { url: str
 
 describe('npm start', () => {
   it('refuses to start on bad configuration and names every bad variable', async () => {
-    const gateway = run(['local/main.ts'], {
+    const gateway = run(['dev/main.ts'], {
       THROTTLE_MS: 'fast',
       MAX_SYMBOLS: '0',
       FEED: 'bloomberg',
@@ -79,7 +79,7 @@ describe('npm start', () => {
   });
 
   it('refuses a function timeout that leaves no room for the deadline window', async () => {
-    const gateway = run(['local/main.ts'], { FUNCTION_TIMEOUT_S: '5', DEADLINE_MARGIN_MS: '10000' });
+    const gateway = run(['dev/main.ts'], { FUNCTION_TIMEOUT_S: '5', DEADLINE_MARGIN_MS: '10000' });
 
     const code = await gateway.exit;
 
@@ -107,7 +107,14 @@ describe('npm start', () => {
   it('runs the ticker with --once to a clean end (exit 0), one line per quote when piped', async () => {
     const gateway = await start({ FUNCTION_TIMEOUT_S: '2', DEADLINE_MARGIN_MS: '300' });
 
-    const ticker = run(['clients/ticker.ts', 'AAPL', 'MSFT', '--url', `${gateway.url}/stream`, '--once']);
+    const ticker = run([
+      'clients/ticker/main.ts',
+      'AAPL',
+      'MSFT',
+      '--url',
+      `${gateway.url}/stream`,
+      '--once',
+    ]);
     const code = await ticker.exit;
 
     expect(code).toBe(0);
@@ -121,7 +128,7 @@ describe('npm start', () => {
     const out = join(await mkdtemp(join(tmpdir(), 'qs-load-')), 'summary.json');
 
     const load = run([
-      'clients/load.ts',
+      'clients/loadtest/main.ts',
       '--url',
       `${gateway.url}/stream`,
       '--connections',

@@ -1,5 +1,5 @@
 /**
- * feeds/simulator/server.ts over real sockets on 127.0.0.1:0, read by a plain `ws` client (and, for
+ * simulator/server.ts over real sockets on 127.0.0.1:0, read by a plain `ws` client (and, for
  * the stall fault, by the gateway's own upstream client). Every wait is bounded and named.
  */
 import { once } from 'node:events';
@@ -8,8 +8,8 @@ import WebSocket from 'ws';
 import { silentLogger } from '../../core/log.ts';
 import { validateQuote } from '../../core/quote.ts';
 import { nativeAdapter } from '../../feeds/native.ts';
-import { GARBAGE_FRAMES } from '../../feeds/simulator/protocol.ts';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../feeds/simulator/server.ts';
+import { GARBAGE_FRAMES } from '../../simulator/protocol.ts';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/server.ts';
 import { createUpstream } from '../../feeds/upstream.ts';
 import { createCounter, recordFeed } from '../helpers/upstream.ts';
 

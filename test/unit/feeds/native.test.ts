@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateQuote } from '../../../core/quote.ts';
 import { nativeAdapter } from '../../../feeds/native.ts';
-import { createPrng } from '../../../feeds/simulator/prng.ts';
+import { createPrng } from '../../../simulator/prng.ts';
 import { CONTRACT_EXAMPLE_QUOTE } from '../../helpers/feed.ts';
 
 // Frames are written out by hand, never produced by an encoder of ours (STYLE §2.7 rule 7).

@@ -1,0 +1,153 @@
+/**
+ * What the ticker shows: a pure renderer (state → text) for the terminal table and the line format
+ * for pipes. The CLI (ticker.ts) owns the I/O; keeping rendering pure makes it testable without a TTY.
+ */
+import { styleText } from 'node:util';
+import type { QuoteData, ReadyData, StatusData } from '../sse/contract.ts';
+
+/** One symbol's row: its latest quote and how the mid price moved. */
+export interface Row {
+  quote: QuoteData | undefined;
+  /** Mid price of the first quote this session, the base of the change column. */
+  firstMid: number | undefined;
+  /** Sign of the last mid-price move: 1 up, -1 down, 0 flat or unknown. */
+  direction: -1 | 0 | 1;
+}
+
+/** Everything the table and status line show. */
+export interface TickerState {
+  rows: Map<string, Row>;
+  connection: string;
+  upstream: StatusData | undefined;
+  ready: ReadyData | undefined;
+  quotes: number;
+  reconnects: number;
+  lastEventId: string | undefined;
+}
+
+const emptyRow = (): Row => ({ quote: undefined, firstMid: undefined, direction: 0 });
+
+/** A state with one empty row per requested symbol, in the order they were asked for. */
+export function initialState(symbols: readonly string[]): TickerState {
+  const rows = new Map<string, Row>();
+  for (const s of symbols) rows.set(s.toUpperCase(), emptyRow());
+  return {
+    rows,
+    connection: 'connecting',
+    upstream: undefined,
+    ready: undefined,
+    quotes: 0,
+    reconnects: 0,
+    lastEventId: undefined,
+  };
+}
+
+const mid = (q: QuoteData): number => (q.bid + q.ask) / 2;
+
+/** Fold one quote into the state. */
+export function applyQuote(state: TickerState, id: string, q: QuoteData): void {
+  const row = state.rows.get(q.symbol) ?? emptyRow();
+  const m = mid(q);
+  if (row.quote !== undefined) {
+    const prev = mid(row.quote);
+    row.direction = m > prev ? 1 : m < prev ? -1 : row.direction;
+  }
+  row.firstMid ??= m;
+  row.quote = q;
+  state.rows.set(q.symbol, row);
+  state.quotes++;
+  state.lastEventId = id;
+}
+
+const priceFormat = new Intl.NumberFormat('en-US', {
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 6,
+  useGrouping: false,
+});
+
+/** A price with at least two decimals and no rounding below a millionth (crypto quotes). */
+export function formatPrice(value: number | undefined): string {
+  return value === undefined ? '—' : priceFormat.format(value);
+}
+
+/**
+ * The piped form of a quote: symbol first, then prices as key=value, so `grep AAPL` and
+ * `awk '{print $2}'` both work. `ts` is printed as received (epoch ms, maybe fractional).
+ */
+export function formatQuoteLine(id: string, q: QuoteData): string {
+  let line = `${q.symbol} bid=${q.bid} ask=${q.ask}`;
+  if (q.last !== undefined) line += ` last=${q.last}`;
+  if (q.bidSize !== undefined) line += ` bidSize=${q.bidSize}`;
+  if (q.askSize !== undefined) line += ` askSize=${q.askSize}`;
+  return `${line} ts=${q.ts} id=${id}`;
+}
+
+type Paint = (format: Parameters<typeof styleText>[0], text: string) => string;
+
+/** A painter that colours when `enabled`, else returns the text untouched. */
+export function painter(enabled: boolean): Paint {
+  return enabled ? (format, text) => styleText(format, text, { validateStream: false }) : (_f, text) => text;
+}
+
+/** "13m 40s" until the planned rotation, from the ready event's `closesAt`. */
+export function formatCountdown(closesAt: number, now: number): string {
+  const s = Math.max(0, Math.round((closesAt - now) / 1000));
+  if (s === 0) return 'rotating now';
+  return s >= 60
+    ? `rotates in ${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`
+    : `rotates in ${s}s`;
+}
+
+const ARROWS = { 1: '▲', [-1]: '▼', 0: '·' } as const;
+
+function renderRow(symbol: string, row: Row, paint: Paint): string {
+  const q = row.quote;
+  const tone = row.direction === 1 ? 'green' : row.direction === -1 ? 'red' : 'gray';
+  const cells = [formatPrice(q?.bid), formatPrice(q?.ask), formatPrice(q?.last)].map((c) => c.padStart(14));
+  let change = '';
+  if (q !== undefined && row.firstMid !== undefined && row.firstMid !== 0) {
+    const pct = ((mid(q) - row.firstMid) / row.firstMid) * 100;
+    change = `${pct >= 0 ? '+' : ''}${pct.toFixed(2)}%`;
+  }
+  const size = q?.bidSize !== undefined ? `${q.bidSize}×${q.askSize ?? '—'}` : '';
+  const time = q === undefined ? 'waiting' : new Date(q.ts).toISOString().slice(11, 23);
+  return [
+    paint('bold', symbol.padEnd(10)),
+    paint(tone, ARROWS[row.direction]),
+    paint(tone, cells.join('')),
+    change.padStart(9),
+    size.padStart(13),
+    paint('dim', time.padStart(14)),
+  ].join(' ');
+}
+
+/** The status line: connection, upstream feed, rotation countdown and counters. */
+export function renderStatus(state: TickerState, now: number, paint: Paint): string {
+  const c = state.connection;
+  const dot =
+    c === 'connected'
+      ? paint('green', '●')
+      : c.startsWith('connect')
+        ? paint('yellow', '●')
+        : paint('red', '●');
+  const feed = state.upstream?.feed ?? 'unknown';
+  const attempt = state.upstream?.attempt !== undefined ? ` (attempt ${state.upstream.attempt})` : '';
+  const parts = [
+    `${dot} ${c}`,
+    `upstream ${paint(feed === 'connected' ? 'green' : 'yellow', feed)}${attempt}`,
+  ];
+  if (state.ready !== undefined) parts.push(formatCountdown(state.ready.closesAt, now));
+  parts.push(`${state.quotes} quotes`, `${state.reconnects} reconnects`);
+  if (state.lastEventId !== undefined) parts.push(`last id ${state.lastEventId}`);
+  return parts.join(paint('dim', ' · '));
+}
+
+/** The whole terminal frame: header, one row per symbol, status line. */
+export function renderTable(state: TickerState, now: number, paint: Paint): string {
+  // Widths match renderRow: symbol 10 + arrow 3, three 14-wide prices, then 9, 13 and 14 after a space.
+  const prices = ['BID', 'ASK', 'LAST'].map((h) => h.padStart(14)).join('');
+  const tail = ['CHANGE'.padStart(9), 'SIZE B×A'.padStart(13), 'TIME (UTC)'.padStart(14)].join(' ');
+  const lines = [paint('dim', `${'SYMBOL'.padEnd(13)}${prices} ${tail}`)];
+  for (const [symbol, row] of state.rows) lines.push(renderRow(symbol, row, paint));
+  return [...lines, '', renderStatus(state, now, paint)].join('\n');
+}

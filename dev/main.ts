@@ -1,0 +1,88 @@
+/**
+ * `npm start`: the gateway with the embedded market simulator and the dashboard, on one port.
+ * Refuses to start on bad configuration, naming every bad variable; stops cleanly on SIGINT/SIGTERM,
+ * ending open streams with `end` reason `shutdown`.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseConfig } from '../core/config.ts';
+import { ConfigError, type ConfigIssue } from '../core/errors.ts';
+import { createJsonLogger } from '../core/log.ts';
+import { FEED_NAMES } from '../feeds/registry.ts';
+import { PROFILE_NAMES, isProfileName } from '../simulator/profiles.ts';
+import { PROJECT_ROOT, startLocalGateway } from './gateway.ts';
+import { parseLocalSettings, readDeployedTimeoutS } from './settings.ts';
+
+const issues: ConfigIssue[] = [];
+const settings = parseLocalSettings(
+  process.env,
+  readDeployedTimeoutS(resolve(PROJECT_ROOT, 'serverless.yml')),
+  issues,
+);
+const profile = process.env.SIMULATOR_PROFILE?.trim() || 'busy';
+if (!isProfileName(profile)) {
+  issues.push({
+    variable: 'SIMULATOR_PROFILE',
+    value: profile,
+    expected: `one of ${PROFILE_NAMES.join(', ')}`,
+  });
+}
+const parsed = parseConfig(process.env, FEED_NAMES);
+if (!parsed.ok) issues.push(...parsed.issues);
+// Streams end between 2 and 1 margins before the timeout: a shorter timeout would end each at once.
+const minTimeoutMs = parsed.ok ? 2 * parsed.config.deadlineMarginMs + 1000 : undefined;
+if (minTimeoutMs !== undefined && settings.functionTimeoutS * 1000 <= minTimeoutMs) {
+  issues.push({
+    variable: 'FUNCTION_TIMEOUT_S',
+    value: String(settings.functionTimeoutS),
+    expected: `more than 2 × DEADLINE_MARGIN_MS + 1 s (${minTimeoutMs / 1000} s), or streams would end as soon as they start`,
+  });
+}
+if (!parsed.ok || issues.length > 0) {
+  process.stderr.write(`quote-stream: refusing to start.\n${new ConfigError(issues).message}\n`);
+  process.exit(1);
+}
+const config = parsed.config;
+const log = createJsonLogger({ level: config.logLevel, write: (line) => process.stdout.write(`${line}\n`) });
+const dashboardDir = resolve(PROJECT_ROOT, 'clients/dashboard/dist');
+const hasDashboard = existsSync(resolve(dashboardDir, 'index.html'));
+
+const gateway = await startLocalGateway({
+  env: process.env,
+  functionTimeoutS: settings.functionTimeoutS,
+  port: settings.port,
+  host: '127.0.0.1',
+  staticDir: hasDashboard ? dashboardDir : undefined,
+  simulator: { profile: isProfileName(profile) ? profile : 'busy', seed: 42 },
+  log,
+});
+const base = gateway.url.replace('127.0.0.1', 'localhost');
+log.info('listening', {
+  url: gateway.url,
+  upstreamUrl: gateway.upstreamUrl,
+  functionTimeoutS: settings.functionTimeoutS,
+});
+process.stderr.write(
+  [
+    '',
+    `  Quote Stream is running (function timeout ${settings.functionTimeoutS} s, streams rotate ${config.deadlineMarginMs / 1000}-${(2 * config.deadlineMarginMs) / 1000} s before it)`,
+    `  stream     curl -N '${base}/stream?symbols=AAPL,MSFT'`,
+    hasDashboard
+      ? `  dashboard  ${base}/?symbols=AAPL,MSFT,NVDA,BTC-USD`
+      : '  dashboard  not built: run `npm run build:dashboard`',
+    `  upstream   ${gateway.upstreamUrl}${config.upstreamUrl ? '' : ' (embedded simulator)'}`,
+    '  Ctrl-C stops it; open streams end with reason "shutdown".',
+    '',
+  ].join('\n') + '\n',
+);
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info('stopping', { signal });
+  await gateway.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));

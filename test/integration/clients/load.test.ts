@@ -1,0 +1,255 @@
+/**
+ * clients/loadtest/main.ts as a child process against test/helpers/sse-server.ts, plus the per-stream
+ * accounting (clients/loadtest/tracker.ts) fed synthetic bytes. The run tests read the `--json` summary.
+ * "any server" tests need only a contract server's `url`; the exact-count tests need a scripted
+ * one, because a real gateway ends streams on its own schedule.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test, type TestContext } from 'vitest';
+import { LoadStats } from '../../../clients/loadtest/stats.ts';
+import { newSlot, StreamTracker } from '../../../clients/loadtest/tracker.ts';
+import type { LoadSummary } from '../../../clients/loadtest/stats.ts';
+import { contractStream, startSseServer, type Script, type SseServer } from '../../helpers/sse-server.ts';
+
+const LOAD = fileURLToPath(new URL('../../../clients/loadtest/main.ts', import.meta.url));
+
+/** Cleanup registration of the running test; concurrent tests must use their own context's. */
+type Cleanup = TestContext['onTestFinished'];
+
+async function startTarget(onTestFinished: Cleanup, script?: Script): Promise<SseServer> {
+  const server = await startSseServer(script === undefined ? {} : { script });
+  onTestFinished(() => server.close());
+  return server;
+}
+
+function tempFile(onTestFinished: Cleanup, name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'load-test-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, name);
+}
+
+/** Run load.ts to completion; the runner's timeout is the only bound (it stops by itself). */
+function runLoad(
+  onTestFinished: Cleanup,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [LOAD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  onTestFinished(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+// The runs spend most of their time waiting on timers and sockets, so they overlap well.
+describe.concurrent('load.ts run', () => {
+  test('3 connections for 2 s: opened 3, clean ends with Last-Event-ID reconnects, no id gaps', async ({
+    onTestFinished,
+    expect,
+  }) => {
+    const script = contractStream({ quotes: 5, intervalMs: 20, retryMs: 20, heartbeatEvery: 2 });
+    const server = await startTarget(onTestFinished, script);
+    const json = tempFile(onTestFinished, 'summary.json');
+
+    const run = await runLoad(onTestFinished, [
+      '--url',
+      server.url,
+      '--connections',
+      '3',
+      '--duration',
+      '2',
+      '--symbols',
+      'AAPL,MSFT',
+      '--json',
+      json,
+    ]);
+
+    expect(run.code, run.stderr).toBe(0);
+    const s = JSON.parse(readFileSync(json, 'utf8')) as LoadSummary;
+    expect(s.streams).toEqual({ opened: 3, failed: 0, notStarted: 0 });
+    expect(s.ends.clean).toBeGreaterThanOrEqual(3);
+    expect(s.ends.cut).toBe(0);
+    expect(s.reconnects).toBeGreaterThanOrEqual(3);
+    expect(s.requests.total).toBe(server.requests.length);
+    expect(s.requests.total).toBe(3 + s.reconnects);
+    expect(s.ids).toEqual({ gaps: 0, missing: 0, outOfOrder: 0, invalid: 0 });
+    expect(s.endMismatches).toBe(0);
+    expect(s.heartbeats).toBeGreaterThan(0);
+    // A stream whose headers arrived just before the stop may have no first byte yet: one per slot at most.
+    expect(s.timeToFirstByteMs.count).toBeLessThanOrEqual(s.requests.ok);
+    expect(s.timeToFirstByteMs.count).toBeGreaterThanOrEqual(s.requests.ok - 3);
+    expect(s.quoteLatencyMs.count).toBe(s.events.quote);
+    expect(s.cpu.userMs).toBeGreaterThan(0);
+    // Every request after a slot's first carried the last id that slot saw.
+    expect(server.requests.filter((r) => r.lastEventId === undefined)).toHaveLength(3);
+    expect(
+      server.requests.filter((r) => r.lastEventId !== undefined).every((r) => /^\d+$/.test(r.lastEventId!)),
+    ).toBe(true);
+    expect(run.stdout).toContain('streams opened        3 / 3');
+    expect(run.stdout).toMatch(/one clock/);
+    expect(run.stderr).toMatch(/^load: +\d+\.\ds +open \d\/3 +quotes \d+/m);
+  });
+
+  test('counts cut streams, failures and the first 400 body; exit 1 when no stream opened', async ({
+    onTestFinished,
+    expect,
+  }) => {
+    const server = await startTarget(onTestFinished);
+    const json = tempFile(onTestFinished, 'summary.json');
+
+    const run = await runLoad(onTestFinished, [
+      '--url',
+      server.url,
+      '--connections',
+      '2',
+      '--duration',
+      '0.5',
+      '--symbols',
+      'BTC-',
+      '--json',
+      json,
+      '--quiet',
+    ]);
+
+    expect(run.code).toBe(1);
+    const s = JSON.parse(readFileSync(json, 'utf8')) as LoadSummary;
+    expect(s.streams).toEqual({ opened: 0, failed: 2, notStarted: 0 });
+    expect(s.requests).toMatchObject({ total: 2, failed: 2, failures: { http_400: 2 } });
+    expect(s.requests.firstRefusal).toMatch(/^HTTP 400: .*invalid_symbols/);
+    expect(server.requests).toHaveLength(2); // a 400 is final: no retries
+  });
+
+  test('a stream without end is cut, and the reconnect still continues the ids', async ({
+    onTestFinished,
+    expect,
+  }) => {
+    const server = await startTarget(onTestFinished, (s) =>
+      contractStream({ quotes: 3, retryMs: 20, finish: s.request.index === 0 ? 'eof' : 'hold' })(s),
+    );
+    const json = tempFile(onTestFinished, 'summary.json');
+
+    const run = await runLoad(onTestFinished, [
+      '--url',
+      server.url,
+      '--connections',
+      '1',
+      '--duration',
+      '0.5',
+      '--json',
+      json,
+      '--quiet',
+    ]);
+
+    expect(run.code).toBe(0);
+    const s = JSON.parse(readFileSync(json, 'utf8')) as LoadSummary;
+    expect(s.ends).toMatchObject({ clean: 0, cut: 1, heldAtStop: 1, cutReasons: { eof_without_end: 1 } });
+    expect(server.requests.map((r) => r.lastEventId)).toEqual([undefined, '3']);
+    expect(s.ids.gaps).toBe(0);
+  });
+});
+
+describe.concurrent('load.ts arguments', () => {
+  test('any server: refuses a non-loopback URL without --allow-remote', async ({
+    onTestFinished,
+    expect,
+  }) => {
+    const run = await runLoad(onTestFinished, ['--url', 'http://192.0.2.10/stream', '--duration', '1']);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/refusing to load-test 192\.0\.2\.10: it is not loopback.*--allow-remote/);
+    expect(run.stdout).toBe('');
+  });
+
+  test('refuses out-of-bound numbers with exit 2 (connections ≤ 5000, duration ≤ 3600, ramp ≤ duration)', async ({
+    onTestFinished,
+    expect,
+  }) => {
+    const cases = [
+      ['--connections', '5001'],
+      ['--connections', '0'],
+      ['--duration', '3601'],
+      ['--ramp', '20'],
+    ];
+
+    const runs = await Promise.all(
+      cases.map(([flag, value]) => runLoad(onTestFinished, ['--duration', '10', flag!, value!])),
+    );
+
+    runs.forEach((run, i) => {
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`${cases[i]![0]} must be`);
+    });
+  });
+
+  test('--self-test reports a verified parse rate through the live parsing path', async ({
+    onTestFinished,
+    expect,
+  }) => {
+    const json = tempFile(onTestFinished, 'self.json');
+
+    const run = await runLoad(onTestFinished, ['--self-test', '--duration', '0.1', '--json', json]);
+
+    expect(run.code, run.stdout).toBe(0);
+    const { selfTest } = JSON.parse(readFileSync(json, 'utf8')) as {
+      selfTest: { eventsPerSecond: number; verified: boolean }[];
+    };
+    expect(selfTest).toHaveLength(2);
+    for (const f of selfTest)
+      expect(f).toMatchObject({ verified: true, eventsPerSecond: expect.any(Number) });
+    expect(run.stdout).toMatch(/events\/s/);
+  });
+});
+
+describe('StreamTracker', () => {
+  const enc = (s: string): Buffer => Buffer.from(s);
+  const quote = (id: number, ts = 1000): string =>
+    `id: ${id}\nevent: quote\ndata: {"symbol":"A","bid":1,"ask":2,"ts":${ts}}\n\n`;
+
+  test('counts id gaps and out-of-order ids, carried across reconnects of one slot', () => {
+    const stats = new LoadStats();
+    const slot = newSlot();
+
+    new StreamTracker(stats, slot, 0).feed(enc(quote(1) + quote(2) + quote(4)), 1, 1000);
+    new StreamTracker(stats, slot, 0).feed(enc(quote(5) + quote(5) + quote(9)), 1, 1000);
+
+    expect(stats.ids).toEqual({ gaps: 2, missing: 4, outOfOrder: 1, invalid: 0 });
+    expect(slot.lastEventId).toBe('9');
+  });
+
+  test('checks end against what arrived, and ignores anything after end', () => {
+    const stats = new LoadStats();
+    const good = `${quote(1)}event: end\ndata: {"reason":"deadline","quotes":1,"lastEventId":"1"}\n\n`;
+    const bad = `${quote(2)}event: end\ndata: {"reason":"shutdown","quotes":5,"lastEventId":"2"}\n\n${quote(3)}`;
+
+    const first = new StreamTracker(stats, newSlot(), 0);
+    first.feed(enc(good), 1, 1000);
+    const second = new StreamTracker(stats, newSlot(), 0);
+    second.feed(enc(bad), 1, 1000);
+
+    expect(first.ended && second.ended).toBe(true);
+    expect(stats.endMismatches).toBe(1);
+    expect(stats.endReasons).toEqual({ deadline: 1, shutdown: 1 });
+    expect(stats.events.quote).toBe(2);
+  });
+
+  test('records latency as receive time − ts, heartbeats, first byte and first quote', () => {
+    const stats = new LoadStats();
+    const tracker = new StreamTracker(stats, newSlot(), 10);
+
+    tracker.feed(enc(': heartbeat\n\n'), 12, 5000);
+    tracker.feed(enc(quote(1, 4997.5) + quote(2, 5001)), 15, 5000);
+
+    expect(stats.heartbeats).toBe(1);
+    expect(stats.ttfb.maxValue).toBe(2000);
+    expect(stats.firstQuote.maxValue).toBe(5000);
+    expect(stats.latency.maxValue).toBe(2500);
+    expect(stats.negativeLatency).toBe(1);
+  });
+});

@@ -1,0 +1,169 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { readPrelude } from '../../../emulator/lambda/prelude.ts';
+import {
+  HIGH_WATER_MARK_TAG,
+  HTTP_INTEGRATION_CONTENT_TYPE,
+  STREAMING_TAG,
+  createContext,
+  createResponseStream,
+  installAwsLambdaGlobal,
+  type AwsLambdaGlobal,
+  type LocalResponseStream,
+  type StreamingHandler,
+} from '../../../emulator/lambda/runtime.ts';
+
+installAwsLambdaGlobal();
+const lambda = (globalThis as unknown as { awslambda: AwsLambdaGlobal }).awslambda;
+
+function collect(stream: LocalResponseStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  return new Promise((resolve) => stream.on('end', () => resolve(Buffer.concat(chunks))));
+}
+
+const tagged = (): StreamingHandler =>
+  lambda.streamifyResponse(async () => undefined) as unknown as StreamingHandler;
+
+describe('awslambda.streamifyResponse', () => {
+  it('tags the handler as streaming and returns the same function', () => {
+    const fn = async (): Promise<void> => undefined;
+
+    const result = lambda.streamifyResponse(fn, { highWaterMark: 1024 });
+
+    expect(result).toBe(fn);
+    expect((result as unknown as StreamingHandler)[STREAMING_TAG]).toBe('response');
+    expect((result as unknown as StreamingHandler)[HIGH_WATER_MARK_TAG]).toBe(1024);
+  });
+});
+
+describe('awslambda.HttpResponseStream.from', () => {
+  it('writes the exact prelude bytes of research/aws-streaming.md §1.4 on the first write', async () => {
+    const stream = createResponseStream(tagged());
+    const body = collect(stream);
+    const http = lambda.HttpResponseStream.from(stream, {
+      statusCode: 200,
+      headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' },
+      cookies: ['a=b'],
+    });
+
+    http.write('retry: 3000\n\n');
+    http.write('data: {"s":"AAPL"}\n\n');
+    http.end();
+
+    const expected = Buffer.concat([
+      Buffer.from(
+        '{"statusCode":200,"headers":{"Content-Type":"text/event-stream","Cache-Control":"no-cache"},"cookies":["a=b"]}',
+      ),
+      Buffer.alloc(8),
+      Buffer.from('retry: 3000\n\ndata: {"s":"AAPL"}\n\n'),
+    ]);
+    expect((await body).equals(expected)).toBe(true);
+    expect(stream.contentType).toBe(HTTP_INTEGRATION_CONTENT_TYPE);
+  });
+
+  it('sends no prelude when end() is called without a write, as the runtime does', async () => {
+    const stream = createResponseStream(tagged());
+    const body = collect(stream);
+
+    lambda.HttpResponseStream.from(stream, { statusCode: 400 }).end();
+
+    expect((await body).length).toBe(0);
+  });
+
+  it('sends the prelude for an empty first write', async () => {
+    const stream = createResponseStream(tagged());
+    const body = collect(stream);
+    const http = lambda.HttpResponseStream.from(stream, { statusCode: 204 });
+
+    http.write('');
+    http.end();
+
+    expect((await body).equals(Buffer.concat([Buffer.from('{"statusCode":204}'), Buffer.alloc(8)]))).toBe(
+      true,
+    );
+  });
+
+  it('refuses setContentType after the first write', () => {
+    const stream = createResponseStream(tagged());
+    stream.write('x');
+
+    expect(() => stream.setContentType('text/plain')).toThrow(/too late/);
+  });
+
+  it('JSON-encodes chunks that are not strings or bytes', async () => {
+    const stream = createResponseStream(tagged());
+    const body = collect(stream);
+
+    stream.write({ a: 1 } as unknown as string);
+    stream.end();
+
+    expect((await body).toString()).toBe('{"a":1}');
+  });
+
+  it('signals backpressure at the high-water mark', () => {
+    const fn = lambda.streamifyResponse(async () => undefined, {
+      highWaterMark: 16,
+    }) as unknown as StreamingHandler;
+    const stream = createResponseStream(fn);
+
+    const accepted = stream.write('x'.repeat(64));
+
+    expect(accepted).toBe(false);
+  });
+});
+
+describe('readPrelude', () => {
+  it.each([1, 3, 8, 17])(
+    'finds the delimiter when bytes arrive %i at a time and leaves the body',
+    async (size) => {
+      const source = new PassThrough();
+      const bytes = Buffer.concat([
+        Buffer.from('{"statusCode":201,"headers":{"x":"y"}}'),
+        Buffer.alloc(8),
+        Buffer.from('body\0bytes'),
+      ]);
+
+      const reading = readPrelude(source);
+      for (let i = 0; i < bytes.length; i += size) source.write(bytes.subarray(i, i + size));
+      source.end();
+      const result = await reading;
+      const rest: Buffer[] = [];
+      for await (const chunk of source) rest.push(chunk as Buffer);
+
+      expect(result).toEqual({
+        ok: true,
+        prelude: { statusCode: 201, headers: { x: 'y' }, multiValueHeaders: {}, cookies: [] },
+      });
+      expect(Buffer.concat(rest).toString()).toBe('body\0bytes');
+    },
+  );
+
+  it('reports a stream that ends without a prelude', async () => {
+    const source = new PassThrough();
+    const reading = readPrelude(source);
+
+    source.end('plain body');
+
+    expect(await reading).toEqual({ ok: false, failure: 'no_prelude' });
+  });
+
+  it('reports metadata that is not JSON', async () => {
+    const source = new PassThrough();
+    const reading = readPrelude(source);
+
+    source.end(Buffer.concat([Buffer.from('not json'), Buffer.alloc(8)]));
+
+    expect(await reading).toEqual({ ok: false, failure: 'bad_prelude' });
+  });
+});
+
+describe('createContext', () => {
+  it('counts the remaining time down from the function timeout', () => {
+    const context = createContext({ functionTimeoutS: 30, requestId: 'r-1' });
+
+    expect(context.getRemainingTimeInMillis()).toBeGreaterThan(29_000);
+    expect(context.getRemainingTimeInMillis()).toBeLessThanOrEqual(30_000);
+    expect(context.awsRequestId).toBe('r-1');
+  });
+});

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { nativeAdapter } from '../../../feeds/native.ts';
+import { GARBAGE_FRAMES, encodeBatch, parseClientFrame } from '../../../simulator/protocol.ts';
+
+const text = (s: string): Buffer => Buffer.from(s, 'utf8');
+
+describe('parseClientFrame', () => {
+  it('reads subscribe and unsubscribe, upper-casing and de-duplicating symbols', () => {
+    expect(
+      parseClientFrame(text('{"action":"subscribe","symbols":["aapl","AAPL","brk.b"]}'), false, 10),
+    ).toEqual({
+      ok: true,
+      request: { action: 'subscribe', symbols: ['AAPL', 'BRK.B'] },
+    });
+    expect(parseClientFrame(text('{"action":"unsubscribe","symbols":["MSFT"]}'), false, 10)).toEqual({
+      ok: true,
+      request: { action: 'unsubscribe', symbols: ['MSFT'] },
+    });
+  });
+
+  it.each([
+    ['a binary frame', '{"action":"subscribe","symbols":["AAPL"]}', true, /binary/],
+    ['bad JSON', '{"action":', false, /not valid JSON/],
+    ['an array', '[]', false, /expected an object/],
+    ['an unknown action', '{"action":"auth","symbols":["AAPL"]}', false, /unknown action "auth"/],
+    ['symbols not an array', '{"action":"subscribe","symbols":"AAPL"}', false, /non-empty array/],
+    ['no symbols', '{"action":"subscribe","symbols":[]}', false, /non-empty array/],
+    ['a non-string symbol', '{"action":"subscribe","symbols":[1]}', false, /non-empty array/],
+    [
+      'an invalid symbol',
+      '{"action":"subscribe","symbols":["A..B","BTC-"]}',
+      false,
+      /invalid symbols: A\.\.B, BTC-/,
+    ],
+    ['too many symbols', '{"action":"subscribe","symbols":["A","B","C"]}', false, /at most 2/],
+  ])('refuses %s with a bad_request message', (_name, frame, isBinary, message) => {
+    const parsed = parseClientFrame(text(frame), isBinary, 2);
+
+    expect(parsed.ok).toBe(false);
+    expect(!parsed.ok && parsed.message).toMatch(message);
+  });
+});
+
+describe('encodeBatch', () => {
+  it('sends one message bare and several as a JSON array', () => {
+    expect(encodeBatch(['{"a":1}'])).toBe('{"a":1}');
+    expect(encodeBatch(['{"a":1}', '{"b":2}'])).toBe('[{"a":1},{"b":2}]');
+  });
+});
+
+describe('GARBAGE_FRAMES', () => {
+  it('are each exactly one malformed part to the native adapter', () => {
+    const decoded = GARBAGE_FRAMES.map((frame) => nativeAdapter.decode(frame));
+
+    expect(decoded).toEqual(GARBAGE_FRAMES.map(() => ({ messages: [], malformed: 1 })));
+  });
+});
