@@ -8,6 +8,10 @@ export default defineConfig({
     // Gateway JSON logs are injected into the test that reads them; anything else a test prints
     // is noise, so the default reporter's per-test console output stays visible for failures only.
     silent: 'passed-only',
+    // The suite waits on sockets, timers, child processes and a browser far more than it computes
+    // (about 19 s of CPU in 35 s of wall time with two workers), so four workers on a 2-core machine
+    // halve the wall time (`npx vitest run --maxWorkers=2` vs `=4`: docs/decisions/008-layout.md).
+    maxWorkers: 4,
     projects: [
       {
         test: {
@@ -32,6 +36,8 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
+          // Builds the dashboard when dist is missing (a direct run without `npm test`).
+          globalSetup: ['test/browser/global-setup.ts'],
           pool: 'forks',
           testTimeout: 20_000,
           hookTimeout: 30_000,
@@ -41,6 +47,8 @@ export default defineConfig({
         test: {
           name: 'deploy',
           include: ['test/deploy/**/*.test.ts'],
+          // Builds dist/ only when it is missing; the tests never rebuild it under other files' feet.
+          globalSetup: ['test/deploy/global-setup.ts'],
           pool: 'forks',
           testTimeout: 20_000,
           hookTimeout: 60_000,

@@ -4,21 +4,22 @@
  * 1. the core pipeline in-process: quotes/s through session → throttle → SSE → sink, bytes per event;
  * 2. the gateway as a separate process (`npm start` with the firehose simulator), measured by our own
  *    load tester: events/s, latency, and the gateway's resident memory per open stream;
- * 3. the gateway's resident memory with one stream open, the figure behind the Lambda memory size.
+ * 3. the resident memory of the `npm start` process after one stream (handler, local server and
+ *    simulator together, run from TypeScript sources); the bundle's own peak while streaming, the
+ *    figure behind the function's memory size, is `npm run build:measure`'s.
  * Loopback only, bounded in count and time.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FeedHandlers } from '../core/feed.ts';
 import { silentLogger } from '../core/log.ts';
 import { runStreamSession } from '../core/stream-session.ts';
 import type { LoadSummary } from '../clients/loadtest/stats.ts';
+import { runNode, startGatewayProcess } from '../test/helpers/process.ts';
 
-const root = resolve(import.meta.dirname, '..');
 const SYMBOLS = Array.from({ length: 50 }, (_, i) => `SYM${i}`);
 
 async function corePipeline(throttleMs: number, quotes: number): Promise<void> {
@@ -75,31 +76,6 @@ function rssMb(pid: number): number {
   return kb / 1024;
 }
 
-async function startGatewayProcess(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['dev/main.ts'], {
-    cwd: root,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  const url = await new Promise<string>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error('gateway did not start within 15 s')), 15_000);
-    let buffered = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const match = /"msg":"listening","url":"([^"]+)"/.exec(buffered);
-      if (match) {
-        clearTimeout(timer);
-        ok(match[1] as string);
-      }
-    });
-    child.once('exit', (code) => fail(new Error(`gateway exited with ${code}`)));
-  });
-  child.stdout?.resume();
-  return { child, url };
-}
-
 async function loadTest(
   url: string,
   connections: number,
@@ -107,26 +83,22 @@ async function loadTest(
   symbols: string,
 ): Promise<LoadSummary> {
   const out = join(await mkdtemp(join(tmpdir(), 'qs-bench-')), 'load.json');
-  await new Promise<void>((ok, fail) => {
-    const child = spawn(
-      process.execPath,
-      [
-        'clients/loadtest/main.ts',
-        '--url',
-        `${url}/stream`,
-        '--connections',
-        String(connections),
-        '--duration',
-        String(durationS),
-        '--symbols',
-        symbols,
-        '--json',
-        out,
-      ],
-      { cwd: root, stdio: ['ignore', 'ignore', 'ignore'] },
-    );
-    child.once('exit', (code) => (code === 0 ? ok() : fail(new Error(`load tester exited with ${code}`))));
-  });
+  const load = runNode([
+    'clients/loadtest/main.ts',
+    '--url',
+    `${url}/stream`,
+    '--connections',
+    String(connections),
+    '--duration',
+    String(durationS),
+    '--symbols',
+    symbols,
+    '--json',
+    out,
+    '--quiet',
+  ]);
+  const code = await load.exit;
+  if (code !== 0) throw new Error(`load tester exited with ${code}: ${load.stderr()}`);
   return JSON.parse(readFileSync(out, 'utf8')) as LoadSummary;
 }
 
@@ -156,7 +128,7 @@ try {
     console.log(
       `  ${n} streams × 10 symbols, 8 s: ${run.events.perSecond} events/s total, ${run.bytes.perSecond} bytes/s, ` +
         `first quote p50 ${run.timeToFirstQuoteMs.p50} ms, latency p50 ${run.quoteLatencyMs.p50} ms p99 ${run.quoteLatencyMs.p99} ms max ${run.quoteLatencyMs.max} ms, ` +
-        `cut ${run.ends.cut}, id gaps ${run.ids.gaps ?? JSON.stringify(run.ids)}; gateway RSS peak ${peak.toFixed(1)} MB ` +
+        `cut ${run.ends.cut}, id gaps ${run.ids.gaps}; gateway RSS peak ${peak.toFixed(1)} MB ` +
         `(≈ ${(((peak - before) * 1024) / n).toFixed(0)} KB per open stream); load tester CPU ${run.cpu.percentOfOneCore}% of a core`,
     );
   }
@@ -164,18 +136,13 @@ try {
   gateway.child.kill('SIGTERM');
 }
 
-console.log('\n3. Lambda sizing: one execution environment serves one stream.');
+console.log('\n3. One stream in the `npm start` process:');
 const lone = await startGatewayProcess({ SIMULATOR_PROFILE: 'busy', FUNCTION_TIMEOUT_S: '120' });
 try {
-  await loadTest(
-    lone.url,
-    1,
-    3,
-    SYMBOLS.slice(0, 0).concat(['AAPL', 'MSFT', 'NVDA', 'TSLA', 'SPY']).join(','),
-  );
+  await loadTest(lone.url, 1, 3, 'AAPL,MSFT,NVDA,TSLA,SPY');
   console.log(
-    `  gateway process (local runtime + simulator + handler) RSS after a 5-symbol stream: ${rssMb(lone.child.pid as number).toFixed(1)} MB ` +
-      '(an upper bound for the Lambda: the simulator and local server are not deployed)',
+    `  RSS after a 5-symbol stream: ${rssMb(lone.child.pid as number).toFixed(1)} MB ` +
+      '(the simulator, the local server and Node’s TypeScript stripping share it; the bundle alone: npm run build:measure)',
   );
 } finally {
   lone.child.kill('SIGTERM');

@@ -33,7 +33,8 @@ interface IntRule extends IntVariable {
 /** Integer settings: defaults from the contract's table, ranges chosen so nonsense cannot start. */
 const INT_RULES: readonly IntRule[] = [
   { variable: 'THROTTLE_MS', key: 'throttleMs', defaultValue: 250, min: 0, max: 60_000 },
-  // Below API Gateway's 5-minute idle timeout for Regional endpoints (research/aws-streaming.md §1.2).
+  // At most just below API Gateway's idle timeout of a streamed response, 5 minutes on Regional endpoints
+  // (https://docs.aws.amazon.com/apigateway/latest/developerguide/response-transfer-mode.html).
   { variable: 'HEARTBEAT_MS', key: 'heartbeatMs', defaultValue: 15_000, min: 10, max: 290_000 },
   { variable: 'RETRY_MS', key: 'retryMs', defaultValue: 1_000, min: 0, max: 600_000 },
   { variable: 'DEADLINE_MARGIN_MS', key: 'deadlineMarginMs', defaultValue: 10_000, min: 10, max: 300_000 },

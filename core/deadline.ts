@@ -5,7 +5,6 @@
  * @see docs/decisions/006-deadline-jitter.md
  */
 
-/** Inputs of {@link computeDeadline}. */
 export interface DeadlineInput {
   /** Epoch ms now. */
   now: number;
@@ -28,6 +27,28 @@ export function computeDeadline({ now, remainingMs, marginMs, random }: Deadline
   const jitterMs = Math.floor(r * marginMs);
   const closesAt = now + remainingMs - marginMs - jitterMs;
   return Math.max(now, closesAt);
+}
+
+/**
+ * How long a stream's finish waits for a slow reader to take `end` before cutting it: at most half
+ * the margin, so even the latest deadline leaves the function time to return before Lambda cuts it.
+ */
+export function finishGraceMs(marginMs: number): number {
+  return Math.min(1000, Math.floor(marginMs / 2));
+}
+
+/**
+ * Whether a function timeout is too short for DEADLINE_MARGIN_MS: a stream may close as early as two
+ * margins before the timeout and then needs its finish grace, so with no more time than that, every
+ * stream would end as soon as it starts.
+ */
+export function isTimeoutTooShort(timeoutMs: number, marginMs: number): boolean {
+  return timeoutMs <= minTimeoutMs(marginMs);
+}
+
+/** The function timeout at or below which {@link isTimeoutTooShort} holds. */
+export function minTimeoutMs(marginMs: number): number {
+  return 2 * marginMs + finishGraceMs(marginMs);
 }
 
 /** A one-shot timer at `closesAt`. */

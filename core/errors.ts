@@ -1,43 +1,33 @@
 /**
- * Errors with stable snake_case codes. The codes are public: they appear in 400 bodies, `status` events
- * and log lines, and each has an entry in docs/errors.md.
+ * The gateway's error codes and the one error class that carries them.
+ *
+ * Request refusals are not thrown: they are expected, so `parseSymbols` and `planStreamRequest` return
+ * them as values (a `SymbolsRejection`) and handlers/apigw.ts maps that value to the 400 body. An
+ * exception here is only for what stops the gateway from working at all, today a bad configuration.
  * @see docs/errors.md
  */
 
-/** Every error code the gateway emits. */
-export type ErrorCode = 'invalid_symbols' | 'too_many_symbols' | 'invalid_config' | 'internal_error';
+/**
+ * Every code the gateway emits, in 400 bodies, `end` reasons and log lines (`code` field); each has an
+ * entry in docs/errors.md. `missing_symbols` appears in logs only: its 400 body is API Gateway's own,
+ * which has no code.
+ */
+export type ErrorCode =
+  | 'missing_symbols'
+  | 'invalid_symbols'
+  | 'too_many_symbols'
+  | 'upstream_error'
+  | 'invalid_config'
+  | 'internal_error';
 
-/** Options shared by every {@link GatewayError}. */
-export interface GatewayErrorOptions {
-  /** Whether `message` may be shown to a client (request errors yes, internal errors no). */
-  expose?: boolean;
-  /** HTTP status for errors that happen before the first byte. @defaultValue 500 */
-  statusCode?: number;
-  /** Extra fields for logs and, when exposed, the response body. */
-  details?: Record<string, unknown>;
-  cause?: unknown;
-}
-
-/** Base class of every error that carries a contract `code`. */
+/** An error with a contract `code`, which the JSON logger writes next to its message and stack. */
 export class GatewayError extends Error {
   readonly code: ErrorCode;
-  readonly expose: boolean;
-  readonly statusCode: number;
-  readonly details: Record<string, unknown>;
 
-  constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: ErrorCode, message: string) {
+    super(message);
     this.name = 'GatewayError';
     this.code = code;
-    this.expose = options.expose ?? false;
-    this.statusCode = options.statusCode ?? 500;
-    this.details = options.details ?? {};
-  }
-
-  /** The body a client sees: the contract's `{error, message, ...details}` or a generic one. */
-  toJSON(): Record<string, unknown> {
-    if (!this.expose) return { error: 'internal_error', message: 'Internal error' };
-    return { error: this.code, message: this.message, ...this.details };
   }
 }
 
@@ -54,7 +44,7 @@ export class ConfigError extends GatewayError {
 
   constructor(issues: readonly ConfigIssue[]) {
     const lines = issues.map((i) => `  ${i.variable}=${JSON.stringify(i.value)}: expected ${i.expected}`);
-    super('invalid_config', `Invalid configuration:\n${lines.join('\n')}`, { details: { issues } });
+    super('invalid_config', `Invalid configuration:\n${lines.join('\n')}`);
     this.name = 'ConfigError';
     this.issues = issues;
   }

@@ -4,7 +4,6 @@
  * @see docs/CONTRACT.md §2 Heartbeat
  */
 
-/** Options of {@link createHeartbeat}. */
 export interface HeartbeatOptions {
   /** Longest silence before `onIdle`. */
   idleMs: number;

@@ -21,7 +21,6 @@ export interface Logger {
   child(fields: LogFields): Logger;
 }
 
-/** Options of {@link createJsonLogger}. */
 export interface JsonLoggerOptions {
   /** Lines below this level are dropped. @defaultValue 'info' */
   level?: LogLevel;

@@ -8,7 +8,8 @@
  * @see docs/CONTRACT.md §1
  * @see docs/decisions/004-quote-validation.md
  */
-import fastJson from 'fast-json-stringify';
+import serialize from './quote-serializer.generated.js';
+import { MAX_SYMBOL_LENGTH } from './symbols.ts';
 
 /** One top-of-book quote, as every feed adapter normalises it. */
 export interface Quote {
@@ -25,27 +26,14 @@ export interface Quote {
 /** Why a raw quote was refused (a label for counters and debug logs). */
 export type QuoteRejection = 'not_an_object' | 'bad_symbol' | 'bad_price' | 'bad_size' | 'bad_ts' | 'crossed';
 
-/** The result of {@link validateQuote}. */
+/** A quote copied out field by field, or the reason it was refused. */
 export type QuoteCheck = { ok: true; quote: Quote } | { ok: false; reason: QuoteRejection };
 
-const quoteSchema = {
-  title: 'Quote',
-  type: 'object',
-  properties: {
-    symbol: { type: 'string' },
-    bid: { type: 'number' },
-    ask: { type: 'number' },
-    bidSize: { type: 'number' },
-    askSize: { type: 'number' },
-    last: { type: 'number' },
-    ts: { type: 'number' },
-  },
-  required: ['symbol', 'bid', 'ask', 'ts'],
-  additionalProperties: false,
-} as const;
-
-/** Serialise a validated quote to one line of JSON (the `data` of a `quote` event). */
-export const serializeQuote: (quote: Quote) => string = fastJson(quoteSchema);
+/**
+ * Serialise a validated quote to one line of JSON (the `data` of a `quote` event): fast-json-stringify's
+ * serializer for core/quote-schema.ts, generated ahead of time (docs/decisions/009-serialiser.md).
+ */
+export const serializeQuote: (quote: Quote) => string = serialize;
 
 const isPrice = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
 const isSize = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
@@ -60,7 +48,7 @@ const isSize = (v: unknown): v is number => typeof v === 'number' && Number.isFi
 export function validateQuote(raw: unknown): QuoteCheck {
   if (typeof raw !== 'object' || raw === null) return { ok: false, reason: 'not_an_object' };
   const r = raw as Record<string, unknown>;
-  if (typeof r.symbol !== 'string' || r.symbol.length === 0 || r.symbol.length > 20) {
+  if (typeof r.symbol !== 'string' || r.symbol.length === 0 || r.symbol.length > MAX_SYMBOL_LENGTH) {
     return { ok: false, reason: 'bad_symbol' };
   }
   if (!isPrice(r.bid) || !isPrice(r.ask)) return { ok: false, reason: 'bad_price' };

@@ -7,7 +7,7 @@
  */
 import type { Writable } from 'node:stream';
 
-/** Options of {@link createSink}. */
+/** How the sink reports back to its owner, the stream session. */
 export interface SinkOptions {
   /** The pipe took everything: pending values may be flushed. */
   onDrain: () => void;

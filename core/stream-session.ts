@@ -13,13 +13,36 @@ import type { Logger } from './log.ts';
 import { serializeQuote, type Quote } from './quote.ts';
 import { encodeComment, encodeEvent, encodeRetry } from './sse.ts';
 import { createSink } from './sink.ts';
-import type { EndReason, StreamSummary } from './summary.ts';
 import { createThrottle } from './throttle.ts';
+
+/** Why a stream ended. `deadline`, `shutdown` and `internal_error` reach the client in `end`. */
+export type EndReason = 'deadline' | 'shutdown' | 'internal_error' | 'client_gone';
+
+/** Counters and facts about one finished stream: what the per-stream log line and the trace report. */
+export interface StreamSummary {
+  endReason: EndReason;
+  symbols: readonly string[];
+  /** `quote` events written. */
+  quotes: number;
+  /** Quotes replaced in a per-symbol slot before they could be sent (conflation). */
+  droppedByConflation: number;
+  /** Upstream frames or frame parts that could not be used. */
+  malformedFrames: number;
+  /** Upstream connections opened after the first one. */
+  upstreamReconnects: number;
+  heartbeats: number;
+  /** The last id sent, or the request's Last-Event-ID when no quote was sent. */
+  lastEventId: string;
+  startedAt: number;
+  durationMs: number;
+  /** Whether the `end` event reached the sink. */
+  endWritten: boolean;
+}
 
 /** Why the runtime aborts a session: the reader left, or the process is stopping. */
 export type AbortCause = 'client_gone' | 'shutdown';
 
-/** Inputs of {@link runStreamSession}; everything already validated. */
+/** One stream's request, already validated, and what it writes to and reads from. */
 export interface StreamSessionOptions {
   symbols: readonly string[];
   /** The last id the client has seen (0 = none); the first quote gets this + 1. */
@@ -65,11 +88,19 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
       void finish('client_gone');
     },
   });
-  const write = (frame: string): boolean => {
+  const heartbeat = createHeartbeat({
+    idleMs: settings.heartbeatMs,
+    isBlocked: () => sink.isBlocked,
+    onIdle: () => {
+      if (write(encodeComment('heartbeat'))) heartbeats += 1;
+    },
+  });
+  /** Every frame goes through here: a frame the sink took restarts the idle heartbeat. */
+  function write(frame: string): boolean {
     if (!sink.write(frame)) return false;
     heartbeat.touch();
     return true;
-  };
+  }
   const throttle = createThrottle<Quote>({
     intervalMs: settings.throttleMs,
     deliver: (_symbol, quote) => {
@@ -88,13 +119,6 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
       lastId = id;
       quotes += 1;
       return true;
-    },
-  });
-  const heartbeat = createHeartbeat({
-    idleMs: settings.heartbeatMs,
-    isBlocked: () => sink.isBlocked,
-    onIdle: () => {
-      if (write(encodeComment('heartbeat'))) heartbeats += 1;
     },
   });
   const deadline = startDeadlineTimer(options.closesAt, () => void finish('deadline'));

@@ -3,25 +3,27 @@
  * becomes the contract's 400 body.
  * @see docs/CONTRACT.md §2 Request
  */
+import type { ErrorCode } from './errors.ts';
 
 /** The contract's grammar (applied after upper-casing): no leading, trailing or doubled separators. */
 const SYMBOL = /^\^?[A-Z0-9]+(?:[.\-/:=_][A-Z0-9]+)*$/;
-const MAX_SYMBOL_LENGTH = 20;
+/** The longest symbol the contract accepts, from a client or from an upstream. */
+export const MAX_SYMBOL_LENGTH = 20;
 /** How many invalid symbols a 400 body lists, so an oversize request cannot make a huge answer. */
 const MAX_INVALID_LISTED = 20;
 /** Longest invalid entry echoed back; longer ones are cut with an ellipsis. */
 const MAX_INVALID_ECHO = 32;
 
 /** API Gateway's request-validator message for a missing `symbols`; the gateway answers the same bytes. */
-export const MISSING_SYMBOLS_MESSAGE = 'Missing required request parameters: [symbols]';
+const MISSING_SYMBOLS_MESSAGE = 'Missing required request parameters: [symbols]';
 
-/** Why a `symbols` request was refused. */
+/** Why a `symbols` request was refused: the code, and the fields of the 400 body. */
 export type SymbolsRejection =
-  | { error: 'missing_symbols'; message: string }
-  | { error: 'invalid_symbols'; message: string; invalid: string[] }
-  | { error: 'too_many_symbols'; message: string; max: number; count: number };
+  | { error: Extract<ErrorCode, 'missing_symbols'>; message: string }
+  | { error: Extract<ErrorCode, 'invalid_symbols'>; message: string; invalid: string[] }
+  | { error: Extract<ErrorCode, 'too_many_symbols'>; message: string; max: number };
 
-/** The result of {@link parseSymbols}. */
+/** The symbols, upper-cased and in first-seen order, or why the request was refused. */
 export type SymbolsResult = { ok: true; symbols: string[] } | { ok: false; rejection: SymbolsRejection };
 
 /** Whether one upper-cased symbol matches the contract's grammar and length. */
@@ -75,7 +77,6 @@ export function parseSymbols(values: readonly string[], maxSymbols: number): Sym
         error: 'too_many_symbols',
         message: `Too many symbols: ${seen.size} requested, at most ${maxSymbols} allowed per stream.`,
         max: maxSymbols,
-        count: seen.size,
       },
     };
   }

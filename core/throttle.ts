@@ -7,7 +7,6 @@
  * @see docs/decisions/001-conflation.md
  */
 
-/** Options of {@link createThrottle}. */
 export interface ThrottleOptions<T> {
   /** Minimum gap between two deliveries of one key. */
   intervalMs: number;
@@ -30,8 +29,6 @@ export interface Throttle<T> {
   close(): void;
   /** Values replaced in their slot before delivery. */
   readonly dropped: number;
-  /** Keys with a value waiting. */
-  readonly pendingCount: number;
 }
 
 /** Create a per-key latest-value-wins throttle. */
@@ -106,9 +103,6 @@ export function createThrottle<T>(options: ThrottleOptions<T>): Throttle<T> {
     },
     get dropped() {
       return dropped;
-    },
-    get pendingCount() {
-      return pending.size;
     },
   };
 }

@@ -1,35 +1,48 @@
 /**
  * Compose the local stack: the embedded simulator (unless an upstream URL is given), the `awslambda`
- * global, the very handler module Lambda runs (source or bundle), and the local server. Used by
- * `npm start` and by the integration tests, so both exercise the same wiring.
+ * global, the streaming handler and the API Gateway stand-in. Used by `npm start` and by the
+ * integration tests, so both exercise the same wiring.
+ *
+ * The handler is built with handlers/stream-handler.ts from the configuration and logger given here,
+ * as handlers/stream.ts builds it on Lambda from the environment. A built bundle can run instead, to
+ * check the artifact that ships; it reads its configuration from the environment, as on Lambda.
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Env } from '../core/config.ts';
-import { silentLogger, type Logger } from '../core/log.ts';
+import { loadConfig, type Env } from '../core/config.ts';
+import { createJsonLogger, silentLogger } from '../core/log.ts';
+import { FEED_NAMES } from '../feeds/registry.ts';
+import { createStreamHandler, upstreamFeeds } from '../handlers/stream-handler.ts';
+import { createStreamTracer } from '../handlers/tracing.ts';
 import type { ProfileName } from '../simulator/profiles.ts';
 import { startSimulator } from '../simulator/server.ts';
 import { installAwsLambdaGlobal } from '../emulator/lambda/runtime.ts';
-import { startLocalServer } from '../emulator/apigw/server.ts';
+import { startLocalServer, type FallbackHandler } from '../emulator/apigw/server.ts';
+import { readDeployedApi, type DeployedApi } from './settings.ts';
 
 /** The project's root folder. */
 export const PROJECT_ROOT = resolve(import.meta.dirname, '..');
-/** The handler module Lambda runs, as source. */
-export const HANDLER_SOURCE = resolve(PROJECT_ROOT, 'handlers/stream.ts');
 
-/** Options of {@link startLocalGateway}. */
+/** The gateway's configuration, where its logs go, and the local platform around it. */
 export interface LocalGatewayOptions {
-  /** Gateway configuration (CONTRACT table) as the handler will read it from process.env. */
+  /** Gateway variables (docs/CONTRACT.md §2 Configuration), validated here; process.env is not read. */
   env: Env;
   functionTimeoutS: number;
   port?: number;
   host?: string;
-  /** Handler module path: the source by default, or a bundle from `npm run build`. */
-  handlerPath?: string;
-  staticDir?: string;
+  /**
+   * A bundle from `npm run build` to run instead of the handler built from source. Loaded once per
+   * process, with `env` applied to process.env for its import only.
+   */
+  bundlePath?: string;
+  /** Requests outside the API route (the dashboard); without it they are answered 403. */
+  fallback?: FallbackHandler;
+  /** API Gateway's route, validator and own-answer headers. @defaultValue what serverless.yml declares */
+  api?: DeployedApi;
   /** Embedded simulator settings, used when env has no UPSTREAM_URL. */
   simulator?: { profile?: ProfileName; seed?: number };
-  log?: Logger;
+  /** Where JSON log lines of the handler and of the stand-in go, filtered by LOG_LEVEL. @defaultValue nowhere */
+  writeLog?: (line: string) => void;
 }
 
 /** A running local gateway. */
@@ -40,60 +53,81 @@ export interface LocalGateway {
   close(): Promise<void>;
 }
 
-/** The handler module's exports that the local runtime uses. */
-interface HandlerModule {
+/** What the stand-in runs: a tagged handler, and how to end its open streams. */
+interface LoadedHandler {
   handler: unknown;
   shutdownStreams?: () => Promise<void>;
 }
 
-let instance = 0;
+/** Bundles imported so far (see {@link importBundle}). */
+const importedBundles = new Set<string>();
 
 /**
- * Import a fresh instance of the handler module with `env` applied to process.env for the duration
- * of its cold start (the handler reads its configuration once, at import, like on Lambda).
+ * Import a built bundle as Lambda does a cold start: its handler module reads process.env when it
+ * loads, so `env` is set there for the import and restored after it. Node evaluates a module once per
+ * process, so a second import of the same file could not see a new `env`: it is refused instead.
  */
-async function importHandler(path: string, env: Env): Promise<HandlerModule> {
-  installAwsLambdaGlobal();
-  const saved = new Map(Object.keys(env).map((key) => [key, process.env[key]]));
-  for (const [key, value] of Object.entries(env)) {
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
+async function importBundle(path: string, env: Env): Promise<LoadedHandler> {
+  const href = pathToFileURL(resolve(path)).href;
+  if (importedBundles.has(href)) {
+    throw new Error(`${path} is already loaded in this process; copy it to a new path to load it again`);
   }
-  try {
-    instance += 1;
-    return (await import(`${pathToFileURL(path).href}?instance=${instance}`)) as HandlerModule;
-  } finally {
-    for (const [key, value] of saved) {
+  importedBundles.add(href);
+  const saved = new Map(Object.keys(env).map((key) => [key, process.env[key]]));
+  const apply = (values: Iterable<[string, string | undefined]>): void => {
+    for (const [key, value] of values) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
+  };
+  apply(Object.entries(env));
+  try {
+    return (await import(href)) as LoadedHandler;
+  } finally {
+    apply(saved);
   }
 }
 
-/** Start the simulator (if needed), load the handler and serve it. */
+/** Start the simulator (if needed), build or load the handler and serve it. */
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
-  const log = options.log ?? silentLogger;
-  const simulator = options.env.UPSTREAM_URL
-    ? undefined
-    : await startSimulator({
-        host: '127.0.0.1',
-        port: 0,
-        profile: options.simulator?.profile,
-        seed: options.simulator?.seed,
-      });
-  const upstreamUrl = options.env.UPSTREAM_URL ?? (simulator as { url: string }).url;
+  const parsed = loadConfig(options.env, FEED_NAMES);
+  const log =
+    options.writeLog === undefined
+      ? silentLogger
+      : createJsonLogger({ level: parsed.logLevel, write: options.writeLog });
+  const simulator =
+    parsed.upstreamUrl !== undefined
+      ? undefined
+      : await startSimulator({
+          host: '127.0.0.1',
+          port: 0,
+          profile: options.simulator?.profile,
+          seed: options.simulator?.seed,
+        });
+  const upstreamUrl = parsed.upstreamUrl ?? (simulator as { url: string }).url;
+  const config = { ...parsed, upstreamUrl };
   try {
-    const module = await importHandler(options.handlerPath ?? HANDLER_SOURCE, {
-      ...options.env,
-      UPSTREAM_URL: upstreamUrl,
-    });
+    installAwsLambdaGlobal();
+    let loaded: LoadedHandler;
+    if (options.bundlePath !== undefined) {
+      loaded = await importBundle(options.bundlePath, { ...options.env, UPSTREAM_URL: upstreamUrl });
+    } else {
+      const streams = createStreamHandler({
+        config,
+        log,
+        openFeed: upstreamFeeds(config),
+        tracer: createStreamTracer({ log, env: options.env }),
+      });
+      loaded = { handler: awslambda.streamifyResponse(streams.handle), shutdownStreams: streams.shutdown };
+    }
     const server = await startLocalServer({
-      handler: module.handler,
+      handler: loaded.handler,
       functionTimeoutS: options.functionTimeoutS,
       log,
       host: options.host,
       port: options.port,
-      staticDir: options.staticDir,
+      fallback: options.fallback,
+      ...(options.api ?? readDeployedApi(resolve(PROJECT_ROOT, 'serverless.yml'))),
     });
     let closing: Promise<void> | undefined;
     return {
@@ -103,7 +137,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
         (closing ??= (async () => {
           // Refuse new streams first, so none opens after the others were told to end.
           server.stopAccepting();
-          await module.shutdownStreams?.();
+          await loaded.shutdownStreams?.();
           await server.close();
           await simulator?.close();
         })()),

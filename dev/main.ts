@@ -6,12 +6,14 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseConfig } from '../core/config.ts';
+import { isTimeoutTooShort, minTimeoutMs } from '../core/deadline.ts';
 import { ConfigError, type ConfigIssue } from '../core/errors.ts';
 import { createJsonLogger } from '../core/log.ts';
 import { FEED_NAMES } from '../feeds/registry.ts';
 import { PROFILE_NAMES, isProfileName } from '../simulator/profiles.ts';
 import { PROJECT_ROOT, startLocalGateway } from './gateway.ts';
 import { parseLocalSettings, readDeployedTimeoutS } from './settings.ts';
+import { staticFallback } from './static.ts';
 
 const issues: ConfigIssue[] = [];
 const settings = parseLocalSettings(
@@ -29,13 +31,12 @@ if (!isProfileName(profile)) {
 }
 const parsed = parseConfig(process.env, FEED_NAMES);
 if (!parsed.ok) issues.push(...parsed.issues);
-// Streams end between 2 and 1 margins before the timeout: a shorter timeout would end each at once.
-const minTimeoutMs = parsed.ok ? 2 * parsed.config.deadlineMarginMs + 1000 : undefined;
-if (minTimeoutMs !== undefined && settings.functionTimeoutS * 1000 <= minTimeoutMs) {
+// The handler only warns about this (the function is already deployed); here it is caught before start.
+if (parsed.ok && isTimeoutTooShort(settings.functionTimeoutS * 1000, parsed.config.deadlineMarginMs)) {
   issues.push({
     variable: 'FUNCTION_TIMEOUT_S',
     value: String(settings.functionTimeoutS),
-    expected: `more than 2 × DEADLINE_MARGIN_MS + 1 s (${minTimeoutMs / 1000} s), or streams would end as soon as they start`,
+    expected: `more than 2 × DEADLINE_MARGIN_MS + the finish grace (${minTimeoutMs(parsed.config.deadlineMarginMs) / 1000} s), or streams would end as soon as they start`,
   });
 }
 if (!parsed.ok || issues.length > 0) {
@@ -43,7 +44,8 @@ if (!parsed.ok || issues.length > 0) {
   process.exit(1);
 }
 const config = parsed.config;
-const log = createJsonLogger({ level: config.logLevel, write: (line) => process.stdout.write(`${line}\n`) });
+const writeLog = (line: string): void => void process.stdout.write(`${line}\n`);
+const log = createJsonLogger({ level: config.logLevel, write: writeLog });
 const dashboardDir = resolve(PROJECT_ROOT, 'clients/dashboard/dist');
 const hasDashboard = existsSync(resolve(dashboardDir, 'index.html'));
 
@@ -52,9 +54,9 @@ const gateway = await startLocalGateway({
   functionTimeoutS: settings.functionTimeoutS,
   port: settings.port,
   host: '127.0.0.1',
-  staticDir: hasDashboard ? dashboardDir : undefined,
+  fallback: hasDashboard ? staticFallback(dashboardDir) : undefined,
   simulator: { profile: isProfileName(profile) ? profile : 'busy', seed: 42 },
-  log,
+  writeLog,
 });
 const base = gateway.url.replace('127.0.0.1', 'localhost');
 log.info('listening', {

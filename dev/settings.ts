@@ -15,23 +15,89 @@ export interface LocalSettings {
 }
 
 /** Used when serverless.yml has no numeric `functions.stream.timeout`. */
-export const FALLBACK_FUNCTION_TIMEOUT_S = 300;
+const FALLBACK_FUNCTION_TIMEOUT_S = 300;
 /** [aws] Lambda's maximum function timeout. */
 const MAX_FUNCTION_TIMEOUT_S = 900;
 
+/** The parts of serverless.yml the local platform reproduces; everything is optional there. */
+interface ServerlessYml {
+  functions?: {
+    stream?: {
+      timeout?: unknown;
+      events?: {
+        http?: { path?: unknown; method?: unknown; request?: { parameters?: { querystrings?: unknown } } };
+      }[];
+    };
+  };
+  resources?: {
+    Resources?: Record<string, { Type?: unknown; Properties?: { ResponseParameters?: unknown } }>;
+  };
+}
+
+/** How API Gateway is configured in front of the `stream` function, for the local stand-in. */
+export interface DeployedApi {
+  route: { method: string; path: string };
+  /** The request validator's required query parameters (`querystrings: { name: true }`). */
+  requiredQueryParameters: string[];
+  /** Static headers that `AWS::ApiGateway::GatewayResponse` resources add to API Gateway's own answers. */
+  gatewayResponseHeaders: Record<string, string>;
+}
+
+function readServerlessYml(serverlessYmlPath: string): ServerlessYml | undefined {
+  try {
+    return parse(readFileSync(serverlessYmlPath, 'utf8')) as ServerlessYml;
+  } catch {
+    return undefined; // no serverless.yml (or unreadable): callers fall back to documented defaults
+  }
+}
+
 /** The `stream` function's timeout in serverless.yml, so local runs rotate like the deployed stage. */
 export function readDeployedTimeoutS(serverlessYmlPath: string): number {
-  try {
-    const doc = parse(readFileSync(serverlessYmlPath, 'utf8')) as {
-      functions?: { stream?: { timeout?: unknown } };
-    };
-    const timeout = doc.functions?.stream?.timeout;
-    return typeof timeout === 'number' && timeout > 0 && timeout <= MAX_FUNCTION_TIMEOUT_S
-      ? timeout
-      : FALLBACK_FUNCTION_TIMEOUT_S;
-  } catch {
-    return FALLBACK_FUNCTION_TIMEOUT_S; // no serverless.yml yet (or unreadable): the documented fallback
+  const timeout = readServerlessYml(serverlessYmlPath)?.functions?.stream?.timeout;
+  return typeof timeout === 'number' && timeout > 0 && timeout <= MAX_FUNCTION_TIMEOUT_S
+    ? timeout
+    : FALLBACK_FUNCTION_TIMEOUT_S;
+}
+
+/**
+ * The route, validator and gateway-response headers serverless.yml declares for the `stream`
+ * function, so the local stand-in answers exactly what the deployed API Gateway would, and a change
+ * to serverless.yml shows up in `npm start` and the tests at once.
+ *
+ * @throws Error when serverless.yml has no `http` event for `stream`: the local platform would
+ *   otherwise serve a route the deployment does not have.
+ */
+export function readDeployedApi(serverlessYmlPath: string): DeployedApi {
+  const doc = readServerlessYml(serverlessYmlPath);
+  const http = doc?.functions?.stream?.events?.find((event) => event.http !== undefined)?.http;
+  if (typeof http?.path !== 'string' || typeof http.method !== 'string') {
+    throw new Error(`${serverlessYmlPath}: functions.stream needs an http event with a path and a method`);
   }
+  const querystrings = http.request?.parameters?.querystrings;
+  const requiredQueryParameters =
+    typeof querystrings === 'object' && querystrings !== null
+      ? Object.entries(querystrings)
+          .filter(([, required]) => required === true)
+          .map(([name]) => name)
+      : [];
+  const gatewayResponseHeaders: Record<string, string> = {};
+  for (const resource of Object.values(doc?.resources?.Resources ?? {})) {
+    if (resource.Type !== 'AWS::ApiGateway::GatewayResponse') continue;
+    const parameters = resource.Properties?.ResponseParameters;
+    if (typeof parameters !== 'object' || parameters === null) continue;
+    for (const [key, value] of Object.entries(parameters)) {
+      // Only static values ('quoted'), the form API Gateway takes for a literal header value.
+      const header = /^gatewayresponse\.header\.(.+)$/.exec(key)?.[1];
+      const literal = typeof value === 'string' ? /^'(.*)'$/.exec(value)?.[1] : undefined;
+      if (header !== undefined && literal !== undefined)
+        gatewayResponseHeaders[header.toLowerCase()] = literal;
+    }
+  }
+  return {
+    route: { method: http.method.toUpperCase(), path: `/${http.path.replace(/^\//, '')}` },
+    requiredQueryParameters,
+    gatewayResponseHeaders,
+  };
 }
 
 /** Validate PORT and FUNCTION_TIMEOUT_S; issues are appended to `issues`. */

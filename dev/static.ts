@@ -1,8 +1,10 @@
 /**
  * Serve the built dashboard from a folder: GET only, no directory listing, nothing outside the folder.
+ * The API Gateway stand-in hands it the requests outside its route (its `fallback` option); in a
+ * deployment the dashboard is hosted elsewhere.
  */
 import { readFile, stat } from 'node:fs/promises';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 
 const TYPES: Record<string, string> = {
@@ -43,4 +45,18 @@ export async function serveStatic(root: string, pathname: string, res: ServerRes
   } catch {
     return false; // missing or unreadable: the caller answers like API Gateway
   }
+}
+
+/**
+ * A `fallback` for the API Gateway stand-in that serves GET requests from `root`; it resolves false
+ * (the stand-in then answers 403 like API Gateway) for other methods and for files it does not have.
+ */
+export function staticFallback(
+  root: string,
+): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+  return async (req, res) => {
+    if (req.method !== 'GET') return false;
+    const url = URL.parse(req.url ?? '/', 'http://localhost');
+    return url !== null && serveStatic(root, url.pathname, res);
+  };
 }

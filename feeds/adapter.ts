@@ -1,7 +1,7 @@
 /**
  * The seam between the gateway and an upstream quote source. An adapter translates one vendor's
  * protocol into FeedMessages; the upstream client (upstream.ts) owns the socket and hands the
- * session quotes and status changes.
+ * session quotes and status changes through core/feed.ts's FeedHandlers.
  * @see docs/CONTRACT.md §1
  */
 import type { Quote } from '../core/quote.ts';
@@ -24,10 +24,6 @@ export interface FeedAdapter {
   readonly name: string;
   /** Frames to send after the socket opens (auth, subscribe). */
   subscribeFrames(symbols: readonly string[]): string[];
-  /** Frames that drop symbols from the subscription. */
-  unsubscribeFrames(symbols: readonly string[]): string[];
   /** Decode one text frame. */
   decode(frame: string): DecodedFrame;
 }
-
-export type { Feed, FeedFactory, FeedHandlers, FeedStatus } from '../core/feed.ts';

@@ -1,6 +1,6 @@
 /**
- * The adapter for the native quote protocol (the built-in simulator speaks it): subscribe and
- * unsubscribe frames out, one JSON message or a JSON array of them in.
+ * The adapter for the native quote protocol (the built-in simulator speaks it): a subscribe frame
+ * out, one JSON message or a JSON array of them in.
  *
  * Decoding never throws. Every element is judged on its own, so one bad quote in a batch of fifty
  * costs one quote, not fifty: bad JSON or a frame that is not an object or array counts one malformed
@@ -58,7 +58,7 @@ function parseJson(frame: string): { ok: true; value: unknown } | { ok: false } 
  * Decode one text frame of the native protocol into messages and a malformed count.
  * Never throws, whatever the input.
  */
-export function decodeNativeFrame(frame: string): DecodedFrame {
+function decodeNativeFrame(frame: string): DecodedFrame {
   const parsed = typeof frame === 'string' ? parseJson(frame) : { ok: false as const };
   if (!parsed.ok) return { messages: [], malformed: 1 };
   const parts = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
@@ -72,9 +72,9 @@ export function decodeNativeFrame(frame: string): DecodedFrame {
   return { messages, malformed };
 }
 
-const actionFrames = (action: 'subscribe' | 'unsubscribe', symbols: readonly string[]): string[] =>
+const subscribeFrames = (symbols: readonly string[]): string[] =>
   // An empty subscribe is a no-op the upstream might answer with an error, so send nothing.
-  symbols.length === 0 ? [] : [JSON.stringify({ action, symbols })];
+  symbols.length === 0 ? [] : [JSON.stringify({ action: 'subscribe', symbols })];
 
 /**
  * The native protocol adapter, registered under FEED=`native`.
@@ -82,7 +82,6 @@ const actionFrames = (action: 'subscribe' | 'unsubscribe', symbols: readonly str
  */
 export const nativeAdapter: FeedAdapter = {
   name: 'native',
-  subscribeFrames: (symbols) => actionFrames('subscribe', symbols),
-  unsubscribeFrames: (symbols) => actionFrames('unsubscribe', symbols),
+  subscribeFrames,
   decode: decodeNativeFrame,
 };

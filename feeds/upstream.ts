@@ -14,9 +14,10 @@
 import WebSocket from 'ws';
 import type { Logger } from '../core/log.ts';
 import { backoffDelayMs } from '../common/backoff.ts';
-import type { Feed, FeedAdapter, FeedFactory, FeedHandlers, FeedStatus } from './adapter.ts';
+import type { Feed, FeedFactory, FeedHandlers, FeedStatus } from '../core/feed.ts';
+import type { FeedAdapter } from './adapter.ts';
 
-/** Options of {@link createUpstream}. */
+/** One upstream connection's target, protocol and limits; every limit has a default of ours. */
 export interface UpstreamOptions {
   /** `ws://` or `wss://` URL of the upstream (UPSTREAM_URL). */
   url: string;
@@ -38,22 +39,6 @@ export interface UpstreamOptions {
   maxAttempts?: number;
 }
 
-/** Counters of one upstream feed, read live. */
-export interface UpstreamStats {
-  /** Connections opened after the first one (StreamSummary.upstreamReconnects). */
-  readonly reconnects: number;
-  /**
-   * Failed attempts in a row right now (0 while connected). A connection that drops before it proves
-   * stable continues the count instead of restarting it.
-   */
-  readonly failures: number;
-}
-
-/** A {@link Feed} with live counters. */
-export interface Upstream extends Feed {
-  readonly stats: UpstreamStats;
-}
-
 // Receiver errors that mean "the upstream sent a bad frame" (ws closes with 1009 or 1007), as opposed
 // to a network failure: counted as malformed so the summary shows a misbehaving upstream.
 const BAD_FRAME_ERRORS = new Set(['WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', 'WS_ERR_INVALID_UTF8']);
@@ -70,7 +55,7 @@ function positive(name: string, value: number): number {
  *
  * @throws TypeError on a URL that is not ws:// or wss://, or a non-positive limit (programmer errors).
  */
-export function createUpstream(options: UpstreamOptions): Upstream {
+export function createUpstream(options: UpstreamOptions): Feed {
   const { adapter, handlers } = options;
   const target = new URL(options.url);
   if (target.protocol !== 'ws:' && target.protocol !== 'wss:') {
@@ -99,7 +84,6 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   // WebSocket and closes it at once (bad key, connection limit) must still back off and reach
   // `unavailable`, not be redialled at the first backoff step forever.
   let failures = 0;
-  let opens = 0;
   let failReason = '';
   let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   let handshakeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -160,7 +144,6 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     // `failures` is not reset here: only markStable does that (see its declaration).
     isOpen = true;
     isStable = false;
-    opens += 1;
     isAwaitingPong = false;
     handlers.onStatus({ feed: 'connected' });
     if (isClosed) return;
@@ -178,7 +161,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       if (isClosed) return;
       if (message.type === 'quote') {
         markStable();
-        // Late data after an unsubscribe is normal upstream behaviour (research/upstreams.md §7.9).
+        // An upstream may send symbols this feed never asked for (vendors still deliver in-flight
+        // data after an unsubscribe): only the requested ones reach the session.
         if (wanted.has(message.quote.symbol)) handlers.onQuote(message.quote);
       } else if (message.type === 'error') {
         // Not proof of health: a vendor rejecting the session says so with an error, then closes.
@@ -230,14 +214,6 @@ export function createUpstream(options: UpstreamOptions): Upstream {
 
   connect();
   return {
-    stats: {
-      get reconnects() {
-        return Math.max(0, opens - 1);
-      },
-      get failures() {
-        return isOpen ? 0 : failures;
-      },
-    },
     close() {
       if (isClosed) return;
       isClosed = true;

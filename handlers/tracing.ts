@@ -4,20 +4,20 @@
  * the stream's summary.
  *
  * Manual, because `captureLambdaHandler` wraps `(event, context)` handlers and would hide the
- * `streamifyResponse` tag (research/aws-streaming.md §2.2, §5). HTTP capture stays off: the upstream
- * WebSocket handshake never gets a `response` event, so X-Ray's http patch would leave its
- * subsegment open for the life of the stream.
+ * `streamifyResponse` tag (see stream.ts). HTTP capture stays off: the upstream WebSocket handshake
+ * never gets a `response` event, so X-Ray's http patch would leave its subsegment open for the life
+ * of the stream.
  *
- * Off the Lambda runtime (no AWS_EXECUTION_ENV, the variable the Tracer itself checks) Powertools is
- * not even loaded: importing aws-xray-sdk-core installs a process-wide async_hooks hook (cls-hooked)
- * and costs most of the bundle's import time, so local runs, tests and benchmarks stay free of it and
- * `trace` only calls `run`. A tracing failure is logged as a warning and never reaches the stream
- * (STYLE §2.5 rule 8).
+ * Off the Lambda runtime (lambda-env.ts) Powertools is not even loaded: importing aws-xray-sdk-core
+ * installs a process-wide async_hooks hook (cls-hooked) and costs most of the bundle's import time,
+ * so local runs, tests and benchmarks stay free of it and `trace` only calls `run`. A tracing failure
+ * is logged as a warning and never reaches the stream: observability must not break what it observes.
  * @see docs/decisions/005-deployment.md
  */
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { silentLogger, type Logger } from '../core/log.ts';
-import type { StreamSummary } from '../core/summary.ts';
+import type { StreamSummary } from '../core/stream-session.ts';
+import { isLambdaRuntime } from './lambda-env.ts';
 
 /** Name of the per-stream subsegment. */
 export const STREAM_SUBSEGMENT_NAME = '## stream';
@@ -31,7 +31,7 @@ export interface StreamTracer {
   trace<T extends StreamSummary>(symbolCount: number, run: () => Promise<T>): Promise<T>;
 }
 
-/** Options of {@link createStreamTracer}. */
+/** Where tracing failures go, and (for tests) which Tracer and environment to use. */
 export interface StreamTracerOptions {
   /** Where tracing failures are reported. @defaultValue silentLogger */
   log?: Logger;
@@ -40,7 +40,7 @@ export interface StreamTracerOptions {
    * with HTTP capture off is loaded when `env` says this is the Lambda runtime.
    */
   tracer?: Tracer;
-  /** Where AWS_EXECUTION_ENV is read. @defaultValue process.env */
+  /** The environment {@link isLambdaRuntime} reads. @defaultValue process.env */
   env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -55,7 +55,8 @@ export function createStreamTracer(options: StreamTracerOptions = {}): StreamTra
     log.warn('tracing failed; the stream is unaffected', { step, error });
     return undefined;
   };
-  const attempt = <R>(step: string, action: () => R): R | undefined => {
+  /** Run one tracing step; a throw is warned about and becomes `undefined`, never the stream's problem. */
+  const safely = <R>(step: string, action: () => R): R | undefined => {
     try {
       return action();
     } catch (error) {
@@ -66,11 +67,11 @@ export function createStreamTracer(options: StreamTracerOptions = {}): StreamTra
   let loaded: Promise<Tracer | undefined>;
   if (options.tracer !== undefined) {
     loaded = Promise.resolve(options.tracer);
-  } else if ((options.env ?? process.env).AWS_EXECUTION_ENV) {
+  } else if (isLambdaRuntime(options.env)) {
     // Started at cold start; in the bundle this initialises an inlined module, it reads no file.
     loaded = import('@aws-lambda-powertools/tracer').then(
       ({ Tracer: PowertoolsTracer }) =>
-        attempt(
+        safely(
           'create',
           () => new PowertoolsTracer({ serviceName: TRACE_SERVICE_NAME, captureHTTPsRequests: false }),
         ),
@@ -80,7 +81,7 @@ export function createStreamTracer(options: StreamTracerOptions = {}): StreamTra
     return untraced;
   }
   const enabled = loaded.then((tracer) =>
-    attempt('start', () => (tracer?.isTracingEnabled() ? tracer : undefined)),
+    safely('start', () => (tracer?.isTracingEnabled() ? tracer : undefined)),
   );
 
   let coldStart = true;
@@ -91,19 +92,19 @@ export function createStreamTracer(options: StreamTracerOptions = {}): StreamTra
       const isColdStart = coldStart;
       coldStart = false;
       // [aws] On Lambda getSegment() is the facade segment of the current invocation.
-      const subsegment = attempt('open', () => tracer.getSegment()?.addNewSubsegment(STREAM_SUBSEGMENT_NAME));
+      const subsegment = safely('open', () => tracer.getSegment()?.addNewSubsegment(STREAM_SUBSEGMENT_NAME));
       if (subsegment === undefined) return run();
 
       let summary: T;
       try {
         summary = await run();
       } catch (error) {
-        attempt('annotate', () => annotate(subsegment, { isColdStart, symbolCount }));
-        attempt('close', () => subsegment.close(error instanceof Error ? error : String(error)));
+        safely('annotate', () => annotate(subsegment, { isColdStart, symbolCount }));
+        safely('close', () => subsegment.close(error instanceof Error ? error : String(error)));
         throw error;
       }
-      attempt('annotate', () => annotate(subsegment, { isColdStart, symbolCount }, summary));
-      attempt('close', () => subsegment.close());
+      safely('annotate', () => annotate(subsegment, { isColdStart, symbolCount }, summary));
+      safely('close', () => subsegment.close());
       return summary;
     },
   };

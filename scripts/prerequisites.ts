@@ -8,6 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { CHROMIUM_PATH } from '../test/helpers/browser.ts';
 
 interface Prerequisite {
   /** What the suite uses it for, for the message. */
@@ -22,7 +23,7 @@ const PREREQUISITES: Prerequisite[] = [
   {
     purpose: 'the dashboard tests in a real browser',
     debianPackage: 'chromium',
-    present: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'),
+    present: () => existsSync(CHROMIUM_PATH),
   },
 ];
 

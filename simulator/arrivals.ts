@@ -1,15 +1,19 @@
 /**
  * When a symbol's quote updates: a clustered arrival process, not Poisson.
  *
- * Real NBBO changes come in clumps: "nearly 40 %" of them within 1 ms of another (Urvin, in
- * research/upstreams.md §10a), and whole seconds of a name run several times hotter than the next.
+ * Real NBBO changes come in clumps: "nearly 40%" of them occur within 1 ms of another (Urvin,
+ * https://learn.urvin.finance/content/orders-quotes-and-ticks), and single stocks see bursts of
+ * thousands of quotes a second (Nanex, http://www.nanex.net/aqck2/4404.html), so whole seconds of a
+ * name run several times hotter than the next.
  * Two mechanisms reproduce that, both pure given the PRNG:
  * - cluster starts are Poisson with a rate switched by a calm/burst regime (exponential sojourns,
  *   bursts 10 % of the time at 5× the calm rate), started from the stationary mix so the first seconds
  *   are not quieter than the rest;
  * - each cluster start adds a geometric number of extra updates 0.25 ms apart on average.
  * Cluster starts are drawn from the previous start, not from the last update, so the clusters never
- * eat into the mean rate: the long-run rate is exactly `rateAt` (a Neyman–Scott cluster process).
+ * eat into the mean rate: the long-run rate is exactly `ratePerSAt` (a Neyman–Scott cluster process,
+ * J. Neyman and E. L. Scott, "Statistical approach to problems of cosmology", JRSS B 20(1), 1958; the
+ * calm/burst switch makes the cluster starts a Markov-modulated Poisson process).
  * @see docs/decisions/002-simulator.md
  */
 import type { Prng } from './prng.ts';
@@ -27,7 +31,7 @@ const BURST_RATE_FACTOR = 5;
 const BURST_SHARE = BURST_MEAN_MS / (CALM_MEAN_MS + BURST_MEAN_MS);
 const MEAN_REGIME_FACTOR = 1 - BURST_SHARE + BURST_SHARE * BURST_RATE_FACTOR;
 
-/** Options of {@link createArrivals}. */
+/** One symbol's arrival process: its PRNG, its start and its long-run rate over time. */
 export interface ArrivalOptions {
   rand: Prng;
   /** Epoch ms the process starts. */

@@ -15,7 +15,7 @@ import { createArrivals, type Arrivals } from './arrivals.ts';
 import { createPrng, hashString, type Prng } from './prng.ts';
 import { TIER_SHAPES, VOLATILITY_PER_SQRT_S, symbolSpec, type Profile, type SymbolSpec } from './profiles.ts';
 
-/** Options of {@link createMarket}. */
+/** Which market to simulate: the seed that fixes every symbol's stream, the load profile and its start. */
 export interface MarketOptions {
   seed: number;
   profile: Profile;
@@ -64,40 +64,48 @@ export function createMarket(options: MarketOptions): Market {
 
   // An integer divided by 100 (or 10,000, or 4) is the double nearest the decimal price, the same
   // number JSON.parse("189.12") gives, and far cheaper than toFixed() on the hot path.
-  const onGrid = (s: SymbolState, ticks: number): number => ticks / s.ticksPerUnit;
+  const onGrid = (state: SymbolState, ticks: number): number => ticks / state.ticksPerUnit;
 
-  function moveMid(s: SymbolState, t: number): void {
+  function moveMid(state: SymbolState, t: number): void {
     // Exact OU transition over dt, so one big step (a catch-up jump) has the same law as many small ones.
-    const dtS = Math.max(0, t - s.at) / 1000;
+    const dtS = Math.max(0, t - state.at) / 1000;
     const decay = Math.exp(-REVERSION_PER_S * dtS);
     const sd =
-      VOLATILITY_PER_SQRT_S[s.spec.kind] *
+      VOLATILITY_PER_SQRT_S[state.spec.kind] *
       Math.sqrt(-Math.expm1(-2 * REVERSION_PER_S * dtS) / (2 * REVERSION_PER_S));
-    s.logDeviation = s.logDeviation * decay + sd * s.rand.normal();
-    s.at = t;
+    state.logDeviation = state.logDeviation * decay + sd * state.rand.normal();
+    state.at = t;
   }
 
-  function size(s: SymbolState, price: number): number {
-    const shape = TIER_SHAPES[s.spec.tier];
-    if (s.spec.lot === 0) {
-      const units = s.rand.exponential(shape.meanLots * 1000) / price;
+  function size(state: SymbolState, price: number): number {
+    const shape = TIER_SHAPES[state.spec.tier];
+    if (state.spec.lot === 0) {
+      const units = state.rand.exponential(shape.meanLots * 1000) / price;
       return Math.max(1, Math.round(units * 1e8)) / 1e8;
     }
-    return s.spec.lot * (1 + s.rand.geometric((shape.meanLots - 1) / shape.meanLots));
+    return state.spec.lot * (1 + state.rand.geometric((shape.meanLots - 1) / shape.meanLots));
   }
 
-  function makeQuote(s: SymbolState, t: number): Quote {
-    const { spec } = s;
+  function makeQuote(state: SymbolState, t: number): Quote {
+    const { spec } = state;
     const shape = TIER_SHAPES[spec.tier];
-    const mid = spec.level * Math.exp(s.logDeviation);
-    const spreadTicks = s.minSpreadTicks + s.rand.geometric(shape.spreadWidenP);
+    const mid = spec.level * Math.exp(state.logDeviation);
+    const spreadTicks = state.minSpreadTicks + state.rand.geometric(shape.spreadWidenP);
     const bidTicks = Math.max(1, Math.round(mid / spec.tick - spreadTicks / 2));
-    const bid = onGrid(s, bidTicks);
-    const ask = onGrid(s, bidTicks + spreadTicks);
-    if (s.rand.next() < TRADE_P) s.last = s.rand.next() < 0.5 ? bid : ask;
+    const bid = onGrid(state, bidTicks);
+    const ask = onGrid(state, bidTicks + spreadTicks);
+    if (state.rand.next() < TRADE_P) state.last = state.rand.next() < 0.5 ? bid : ask;
     // ts keeps microseconds: sub-millisecond clusters must stay visible to latency measurements.
     const ts = Math.round(t * 1000) / 1000;
-    return { symbol: spec.symbol, bid, ask, bidSize: size(s, bid), askSize: size(s, ask), last: s.last, ts };
+    return {
+      symbol: spec.symbol,
+      bid,
+      ask,
+      bidSize: size(state, bid),
+      askSize: size(state, ask),
+      last: state.last,
+      ts,
+    };
   }
 
   function createState(symbol: string, at: number): SymbolState {
@@ -108,7 +116,7 @@ export function createMarket(options: MarketOptions): Market {
     const bpsTicks =
       spec.kind === 'stock' ? Math.ceil((spec.level * shape.minSpreadBps) / 1e4 / spec.tick) : 0;
     const minSpreadTicks = Math.max(shape.minSpreadTicks, bpsTicks);
-    const s: SymbolState = {
+    const state: SymbolState = {
       spec,
       rand,
       ticksPerUnit,
@@ -123,29 +131,30 @@ export function createMarket(options: MarketOptions): Market {
       logDeviation: 0.02 * rand.normal(), // each seed opens at its own price near the level
       quote: { symbol, bid: 0, ask: 0, ts: at },
     };
-    s.last = onGrid(s, Math.max(1, Math.round((spec.level * Math.exp(s.logDeviation)) / spec.tick)));
-    s.quote = makeQuote(s, at);
-    return s;
+    const openingTicks = Math.round((spec.level * Math.exp(state.logDeviation)) / spec.tick);
+    state.last = onGrid(state, Math.max(1, openingTicks));
+    state.quote = makeQuote(state, at);
+    return state;
   }
 
-  function runUntil(s: SymbolState, at: number, out: Quote[] | undefined): void {
+  function runUntil(state: SymbolState, at: number, out: Quote[] | undefined): void {
     // Measured from the next due update, not the last one: a sparse symbol watched every tick never jumps.
-    if (at - s.arrivals.nextAt > maxCatchUpMs) {
-      moveMid(s, at - maxCatchUpMs);
-      s.arrivals.restartAt(at - maxCatchUpMs);
+    if (at - state.arrivals.nextAt > maxCatchUpMs) {
+      moveMid(state, at - maxCatchUpMs);
+      state.arrivals.restartAt(at - maxCatchUpMs);
     }
-    for (let t = s.arrivals.nextAt; t <= at; t = s.arrivals.nextAt) {
-      moveMid(s, t);
-      s.quote = makeQuote(s, t);
-      out?.push(s.quote);
-      s.arrivals.advance();
+    for (let t = state.arrivals.nextAt; t <= at; t = state.arrivals.nextAt) {
+      moveMid(state, t);
+      state.quote = makeQuote(state, t);
+      out?.push(state.quote);
+      state.arrivals.advance();
     }
   }
 
   function stateOf(symbol: string, at: number): SymbolState {
-    let s = states.get(symbol);
-    if (s === undefined) states.set(symbol, (s = createState(symbol, at)));
-    return s;
+    let state = states.get(symbol);
+    if (state === undefined) states.set(symbol, (state = createState(symbol, at)));
+    return state;
   }
 
   return {
@@ -161,9 +170,9 @@ export function createMarket(options: MarketOptions): Market {
       return out;
     },
     latest(symbol, at) {
-      const s = stateOf(symbol, at);
-      runUntil(s, at, undefined);
-      return s.quote;
+      const state = stateOf(symbol, at);
+      runUntil(state, at, undefined);
+      return state.quote;
     },
   };
 }

@@ -1,6 +1,5 @@
 /**
- * The simulator's side of the native protocol: read a client frame, write quote batches and errors,
- * and the garbage the `garbage` fault sends.
+ * The simulator's side of the native protocol: read a client frame, write quote batches and errors.
  *
  * The simulator validates what clients send as strictly as a vendor would (an `error` with code
  * `bad_request`, never a dropped connection), so a gateway bug in its subscribe frames shows up in
@@ -12,7 +11,7 @@ import type { Quote } from '../core/quote.ts';
 import { isValidSymbol } from '../core/symbols.ts';
 
 /** A valid client request. */
-export interface ClientRequest {
+interface ClientRequest {
   action: 'subscribe' | 'unsubscribe';
   /** Upper-cased, de-duplicated. */
   symbols: string[];
@@ -64,18 +63,3 @@ export const encodeBatch = (messages: readonly string[]): string =>
 /** A `bad_request` error message. */
 export const encodeBadRequest = (message: string): string =>
   JSON.stringify({ type: 'error', code: 'bad_request', message });
-
-/**
- * What the `garbage` fault sends: every frame is malformed under CONTRACT §1 and counts exactly one
- * malformed part when decoded (each is one of the failures research/upstreams.md §10c lists).
- */
-export const GARBAGE_FRAMES: readonly string[] = Object.freeze([
-  '{"type":"quote","symbol":"AAPL","bid":189.1', // truncated JSON
-  'null',
-  '42',
-  '"quote"',
-  '[{"type":"quote","symbol":"AAPL","bid":"189.12","ask":"189.14","ts":1732280000123}]', // numbers as strings
-  '{"type":"quote","symbol":"AAPL","bid":189.16,"ask":189.14,"ts":1732280000123}', // crossed
-  '{"type":"quote","symbol":"","bid":189.12,"ask":189.14,"ts":1732280000123}', // empty symbol
-  '{"symbol":"AAPL","bid":189.12,"ask":189.14,"ts":1732280000123}', // no type
-]);

@@ -1,6 +1,7 @@
 /**
- * The simulator's `ws` server: speaks the native protocol on host:port (port 0 = ephemeral), streams
- * the simulated market to each connection's subscriptions, and has fault switches for tests.
+ * The simulator's `ws` server: speaks the native protocol on host:port (port 0 = ephemeral) and streams
+ * the simulated market to each connection's subscriptions. Tests that need a misbehaving upstream use
+ * the scripted one in test/helpers/upstream.ts instead.
  *
  * One timer drives everything: each tick advances the market for the symbols somebody watches and
  * sends each connection one frame with its share. The timer only runs while at least one symbol is
@@ -8,15 +9,16 @@
  * @see docs/CONTRACT.md §1
  * @see docs/decisions/002-simulator.md
  */
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { silentLogger, type Logger } from '../core/log.ts';
 import { createMarket } from './model.ts';
 import { PROFILES, type ProfileName } from './profiles.ts';
-import { GARBAGE_FRAMES, encodeBadRequest, encodeBatch, encodeQuote, parseClientFrame } from './protocol.ts';
+import { encodeBadRequest, encodeBatch, encodeQuote, parseClientFrame } from './protocol.ts';
 
-/** Options of {@link startSimulator}. */
+/** Where the simulator listens, which market it simulates (profile, seed) and how often it sends. */
 export interface SimulatorOptions {
   /** @defaultValue '127.0.0.1' (loopback: nothing leaves the machine) */
   host?: string;
@@ -34,28 +36,12 @@ export interface SimulatorOptions {
   maxSymbolsPerConnection?: number;
 }
 
-/** Switches that make the simulator misbehave on purpose. */
-export interface SimulatorFaults {
-  /** Terminate every open connection now (clients see an abnormal close, 1006). */
-  drop(): void;
-  /** Send every client each of {@link GARBAGE_FRAMES} now. */
-  garbage(): void;
-  /** While on: no data, no answers and no pongs (every socket paused); new connections too. */
-  stall(on: boolean): void;
-  /** While on: new connections are answered `503 Service Unavailable` instead of upgraded. */
-  refuse(on: boolean): void;
-}
-
 /** A running simulator. */
 export interface Simulator {
   /** `ws://host:port`. */
   readonly url: string;
-  readonly port: number;
-  /** Connections accepted so far (refused ones are not counted). */
+  /** Connections accepted so far (tests read it; each connection's debug log line carries it too). */
   readonly connections: number;
-  /** Quote messages skipped because a client was not reading (send buffer over 1 MiB). */
-  readonly droppedQuotes: number;
-  readonly faults: SimulatorFaults;
   /** Stop: terminate clients, stop the timer, close the listener. Idempotent. */
   close(): Promise<void>;
 }
@@ -68,6 +54,31 @@ interface Client {
 // Like a vendor's slow-consumer rule, but skipping instead of disconnecting: memory stays bounded.
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
+/** An HTTP server on host:port that hands every upgrade to `wss` and answers plain requests 426. */
+async function listenForWebSockets(
+  wss: WebSocketServer,
+  host: string,
+  port: number,
+  log: Logger,
+): Promise<{ server: Server; url: string }> {
+  const server = createServer((_req, res) => {
+    res
+      .writeHead(426, { 'content-type': 'text/plain' })
+      .end('This is a WebSocket endpoint (native quote protocol).\n');
+  });
+  server.on('upgrade', (req, socket: Duplex, head) => {
+    // A peer that vanishes mid-handshake resets the socket; there is nobody left to tell.
+    socket.on('error', (error) => log.debug('simulator upgrade socket error', { error }));
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const { port: boundPort } = server.address() as AddressInfo;
+  return { server, url: `ws://${host.includes(':') ? `[${host}]` : host}:${boundPort}` };
+}
+
 /** Start the simulator and resolve once it listens. */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const { host = '127.0.0.1', port = 0, profile = 'busy', seed = 42, tickMs = 20 } = options;
@@ -79,24 +90,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   let ticker: ReturnType<typeof setInterval> | undefined;
   let lastTickAt = Date.now();
   let connections = 0;
-  let droppedQuotes = 0;
-  let isStalled = false;
-  let isRefusing = false;
   let isClosed = false;
 
   function send(client: Client, messages: string[]): void {
-    if (messages.length === 0) return;
-    if (client.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-      droppedQuotes += messages.length;
-      return;
-    }
+    if (messages.length === 0 || client.ws.bufferedAmount > MAX_BUFFERED_BYTES) return;
     client.ws.send(encodeBatch(messages));
   }
 
   function tick(): void {
     lastTickAt = Date.now();
     const quotes = market.advance(watchers.keys(), lastTickAt);
-    if (quotes.length === 0 || isStalled) return;
+    if (quotes.length === 0) return;
     const encoded = quotes.map((quote) => ({ symbol: quote.symbol, text: encodeQuote(quote) }));
     for (const client of clients) {
       send(
@@ -125,7 +129,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     // A symbol others already watch is read as of the last tick: reading it "now" would swallow
     // updates the next tick owes its other subscribers.
-    const latest = added.map((s) => encodeQuote(market.latest(s, watchers.has(s) ? lastTickAt : Date.now())));
+    const latest = added.map((symbol) =>
+      encodeQuote(market.latest(symbol, watchers.has(symbol) ? lastTickAt : Date.now())),
+    );
     for (const symbol of added) {
       client.symbols.add(symbol);
       watch(symbol, 1);
@@ -143,7 +149,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     connections += 1;
     const client: Client = { ws, symbols: new Set() };
     clients.add(client);
-    if (isStalled) ws.pause();
     log.debug('simulator client connected', { connections });
     ws.on('message', (data, isBinary) => {
       const parsed = parseClientFrame(data, isBinary, maxSymbols);
@@ -159,56 +164,21 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     });
   });
 
-  const server = createServer((_req, res) => {
-    res
-      .writeHead(426, { 'content-type': 'text/plain' })
-      .end('This is a WebSocket endpoint (native quote protocol).\n');
-  });
-  server.on('upgrade', (req, socket: Duplex, head) => {
-    // A peer that vanishes mid-handshake resets the socket; there is nobody left to tell.
-    socket.on('error', (error) => log.debug('simulator upgrade socket error', { error }));
-    if (isRefusing) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address();
-  const boundPort = typeof address === 'object' && address !== null ? address.port : port;
-  const url = `ws://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+  const { server, url } = await listenForWebSockets(wss, host, port, log);
   log.info('simulator listening', { url, profile, seed, tickMs });
 
   let closing: Promise<void> | undefined;
   return {
     url,
-    port: boundPort,
     get connections() {
       return connections;
-    },
-    get droppedQuotes() {
-      return droppedQuotes;
-    },
-    faults: {
-      drop: () => clients.forEach((c) => c.ws.terminate()),
-      garbage: () => clients.forEach((c) => GARBAGE_FRAMES.forEach((frame) => c.ws.send(frame))),
-      stall(on) {
-        isStalled = on;
-        clients.forEach((c) => (on ? c.ws.pause() : c.ws.resume()));
-      },
-      refuse(on) {
-        isRefusing = on;
-      },
     },
     close() {
       closing ??= new Promise<void>((resolve) => {
         isClosed = true;
         clearInterval(ticker);
         ticker = undefined;
-        // terminate(), not close(): a paused (stalled) peer would never answer a closing handshake.
+        // terminate(), not close(): a peer that stopped reading would never answer a closing handshake.
         clients.forEach((c) => c.ws.terminate());
         wss.close();
         server.close(() => resolve());

@@ -1,20 +1,19 @@
 /**
- * One load-test run: start the simulated clients (ramped), report progress every second, stop at
- * the end of the duration, then print and write the summary. Also the `--self-test` printer.
- * load.ts imports this only after its arguments are valid.
+ * One load-test run: start the virtual clients (ramped), report progress every second, stop at
+ * the end of the duration, then print and write the summary. main.ts imports this only after its
+ * arguments are valid.
  */
 import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { formatProgress, formatSummary, type ProgressMark } from './report.ts';
-import { runSelfTest } from './self-test.ts';
 import { LoadStats, summarize } from './stats.ts';
-import { createAgent, runSlot, type LoadContext } from './virtual-client.ts';
+import { createAgent, runVirtualClient, type LoadContext } from './virtual-client.ts';
 import { EpochClock } from './tracker.ts';
 
 /** Sampling interval of the event-loop delay monitor. */
 const LOOP_RESOLUTION_MS = 10;
 
-/** Validated options of one run (load.ts checks the bounds). */
+/** What one run does, already validated (main.ts checks the bounds). */
 export interface RunOptions {
   url: URL;
   connections: number;
@@ -24,29 +23,21 @@ export interface RunOptions {
   jsonFile: string | undefined;
 }
 
-/** Run `--self-test`, print the figures and optionally write them as JSON. */
-export function selfTest(seconds: number, jsonFile: string | undefined): number {
-  const figures = runSelfTest(seconds);
-  for (const f of figures) {
-    process.stdout.write(
-      `self-test ${f.chunking.padEnd(20)} ${f.eventsPerSecond.toLocaleString('en-US').padStart(11)} events/s ` +
-        `(${f.mibPerSecond} MiB/s, ${f.events.toLocaleString('en-US')} events in ${f.seconds} s, one core)` +
-        `${f.verified ? '' : '  COUNTS WRONG'}\n`,
-    );
-  }
-  if (jsonFile !== undefined) writeFileSync(jsonFile, `${JSON.stringify({ selfTest: figures }, null, 2)}\n`);
-  return figures.every((f) => f.verified) ? 0 : 1;
-}
-
 /**
  * Hold `connections` streams for `duration` seconds, print progress and the summary, write the
  * JSON file; resolves to the exit status (1 when no stream ever opened).
  */
-export async function run(o: RunOptions): Promise<number> {
+export async function run(options: RunOptions): Promise<number> {
   const stats = new LoadStats();
   const clock = new EpochClock();
   const controller = new AbortController();
-  const ctx: LoadContext = { url: o.url, stats, clock, signal: controller.signal, agent: createAgent(o.url) };
+  const ctx: LoadContext = {
+    url: options.url,
+    stats,
+    clock,
+    signal: controller.signal,
+    agent: createAgent(options.url),
+  };
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   loop.enable();
   const t0 = performance.now();
@@ -62,42 +53,43 @@ export async function run(o: RunOptions): Promise<number> {
       quotes: stats.events.quote,
       cpu: process.cpuUsage(),
     };
-    const line = formatProgress(stats, now.at, o.connections, mark, now);
+    const line = formatProgress(stats, now.at, options.connections, mark, now);
     mark = now;
-    if (!o.quiet) process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
+    if (!options.quiet) process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
   }, 1000);
-  const stopTimer = setTimeout(() => controller.abort(), o.duration * 1000);
+  const stopTimer = setTimeout(() => controller.abort(), options.duration * 1000);
   // First Ctrl-C stops early and still reports; a second one quits at once.
   process.once('SIGINT', () => {
     controller.abort();
     process.once('SIGINT', () => process.exit(130));
   });
 
-  const slots = Array.from({ length: o.connections }, (_, i) =>
-    runSlot(ctx, ((o.ramp * 1000) / o.connections) * i),
+  const clients = Array.from({ length: options.connections }, (_, i) =>
+    runVirtualClient(ctx, ((options.ramp * 1000) / options.connections) * i),
   );
-  await Promise.all(slots);
+  await Promise.all(clients);
   const elapsedS = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   clearInterval(progress);
   clearTimeout(stopTimer);
   loop.disable();
   ctx.agent.destroy();
-  if (tty && !o.quiet) process.stderr.write('\n');
+  if (tty && !options.quiet) process.stderr.write('\n');
 
   // The histogram holds whole timer intervals; what exceeds the sampling interval is the delay.
   const ms = (ns: number): number => Math.max(0, Math.round(ns / 1e3 - LOOP_RESOLUTION_MS * 1e3) / 1e3);
   const summary = summarize(stats, {
-    url: o.url.href,
-    connections: o.connections,
-    durationS: o.duration,
-    rampS: o.ramp,
+    url: options.url.href,
+    connections: options.connections,
+    durationS: options.duration,
+    rampS: options.ramp,
     elapsedS,
     cpu,
     loopDelay: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) },
     maxRssBytes: Math.max(maxRss, process.memoryUsage.rss()),
   });
   process.stdout.write(`${formatSummary(summary)}\n`);
-  if (o.jsonFile !== undefined) writeFileSync(o.jsonFile, `${JSON.stringify(summary, null, 2)}\n`);
+  if (options.jsonFile !== undefined)
+    writeFileSync(options.jsonFile, `${JSON.stringify(summary, null, 2)}\n`);
   return summary.streams.opened > 0 ? 0 : 1;
 }

@@ -48,8 +48,10 @@ const bump = (record: Record<string, number>, key: string): void => {
 
 /** Mutable counters shared by every stream of one run. */
 export class LoadStats {
-  slotsStarted = 0;
-  slotsOpened = 0;
+  /** Virtual clients past their ramp delay. */
+  clientsStarted = 0;
+  /** Virtual clients that got at least one stream. */
+  clientsOpened = 0;
   openNow = 0;
   requests = 0;
   requestsOk = 0;
@@ -154,9 +156,9 @@ export function summarize(s: LoadStats, run: RunInfo): LoadSummary {
     rampS: run.rampS,
     elapsedS: round(run.elapsedS, 3),
     streams: {
-      opened: s.slotsOpened,
-      failed: s.slotsStarted - s.slotsOpened,
-      notStarted: run.connections - s.slotsStarted,
+      opened: s.clientsOpened,
+      failed: s.clientsStarted - s.clientsOpened,
+      notStarted: run.connections - s.clientsStarted,
     },
     requests: {
       total: s.requests,

@@ -10,8 +10,8 @@ import type { ContractEvent, ReadyData } from '../sse/contract.ts';
 import { recordMs, type LoadStats } from './stats.ts';
 import { createContractDecoder, type ContractDecoder } from '../sse/decoder.ts';
 
-/** One simulated client across its reconnects: what must survive from one stream to the next. */
-export interface SlotState {
+/** What one virtual client carries from one stream to the next across its reconnects. */
+export interface VirtualClientState {
   /** Last quote id seen, as a number, for gap detection across streams. */
   prevId: number | undefined;
   /** What to send as `Last-Event-ID`. */
@@ -19,8 +19,8 @@ export interface SlotState {
   retryMs: number | undefined;
 }
 
-/** A new client with no history. */
-export function newSlot(): SlotState {
+/** A new virtual client with no history. */
+export function newVirtualClientState(): VirtualClientState {
   return { prevId: undefined, lastEventId: undefined, retryMs: undefined };
 }
 
@@ -44,10 +44,10 @@ export class EpochClock {
   }
 }
 
-/** Tracks one HTTP response body of one slot. */
+/** Tracks one HTTP response body of one virtual client. */
 export class StreamTracker {
   readonly #stats: LoadStats;
-  readonly #slot: SlotState;
+  readonly #client: VirtualClientState;
   readonly #startedAt: number;
   readonly #decoder: ContractDecoder;
   /** performance.now() and epoch ms of the chunk being decoded: one clock read per chunk. */
@@ -59,9 +59,9 @@ export class StreamTracker {
   /** Set when `end` arrived: the stream is clean and the rest of the body is ignored. */
   ended = false;
 
-  constructor(stats: LoadStats, slot: SlotState, startedAt: number) {
+  constructor(stats: LoadStats, client: VirtualClientState, startedAt: number) {
     this.#stats = stats;
-    this.#slot = slot;
+    this.#client = client;
     this.#startedAt = startedAt;
     this.#decoder = createContractDecoder({ onEvent: (e) => this.#onEvent(e) });
   }
@@ -98,7 +98,7 @@ export class StreamTracker {
         stats.heartbeats++; // the contract's only comment is the heartbeat
         return;
       case 'retry':
-        this.#slot.retryMs = e.ms;
+        this.#client.retryMs = e.ms;
         return;
       case 'ready':
         stats.events.ready++;
@@ -110,7 +110,7 @@ export class StreamTracker {
       case 'end':
         stats.events.end++;
         stats.streamEnded(e.data.reason);
-        if (e.data.quotes !== this.#quotes || e.data.lastEventId !== (this.#slot.lastEventId ?? '')) {
+        if (e.data.quotes !== this.#quotes || e.data.lastEventId !== (this.#client.lastEventId ?? '')) {
           stats.endMismatches++;
         }
         this.ended = true;
@@ -132,18 +132,18 @@ export class StreamTracker {
    */
   #checkId(id: string): void {
     const ids = this.#stats.ids;
-    this.#slot.lastEventId = id;
+    this.#client.lastEventId = id;
     const n = Number(id);
     if (!Number.isSafeInteger(n)) {
       ids.invalid++;
       return;
     }
-    const prev = this.#slot.prevId;
+    const prev = this.#client.prevId;
     if (prev !== undefined && n <= prev) ids.outOfOrder++;
     else if (prev !== undefined && n > prev + 1) {
       ids.gaps++;
       ids.missing += n - prev - 1;
     }
-    this.#slot.prevId = n;
+    this.#client.prevId = n;
   }
 }

@@ -1,6 +1,6 @@
 /**
- * One simulated client of the load tester over node:http: open a stream, read it to `end` or a
- * cut, reconnect like EventSource (`retry:`, Last-Event-ID), back off on failures, stop on abort.
+ * One virtual client of the load tester over node:http: open a stream, read it to `end` or a cut,
+ * reconnect like EventSource (`retry:`, Last-Event-ID), back off on failures, stop on abort.
  *
  * node:http rather than fetch: thousands of streams through one Agent with `keepAlive: false`
  * and `maxSockets: Infinity` give one socket per stream and no pool queueing, and 'data' events
@@ -8,20 +8,18 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { isFatalStatus, ReconnectPolicy, sleep } from '../sse/backoff.ts';
 import { idleLimitMs, streamRequestHeaders } from '../sse/contract.ts';
+import { MAX_REFUSAL_BODY_BYTES } from '../sse/refusal.ts';
 import type { LoadStats } from './stats.ts';
-import { newSlot, StreamTracker, type EpochClock, type SlotState } from './tracker.ts';
-import { isFatalStatus, ReconnectPolicy, sleep } from '../sse/reconnect.ts';
+import { newVirtualClientState, StreamTracker, type EpochClock, type VirtualClientState } from './tracker.ts';
 
-/** Bytes of a refused response's body kept for the report. */
-const MAX_REFUSAL_BODY = 4096;
-
-/** Shared by all slots of one run. */
+/** What every virtual client of one run shares. */
 export interface LoadContext {
   url: URL;
   stats: LoadStats;
   clock: EpochClock;
-  /** Aborts every slot at the end of `--duration`. */
+  /** Aborts every virtual client at the end of `--duration`. */
   signal: AbortSignal;
   agent: http.Agent;
 }
@@ -34,22 +32,87 @@ export function createAgent(url: URL): http.Agent {
 
 type Outcome = 'clean' | 'cut' | 'failed' | 'fatal' | 'stopped';
 
+/** Records how one request ended, once; later calls are ignored. */
+type Settle = (outcome: Outcome, reason: string) => void;
+
 function errorCode(err: unknown): string {
   const e = err as { code?: string; message?: string };
   return e.code ?? e.message ?? 'unknown';
 }
 
+/**
+ * Read at most {@link MAX_REFUSAL_BODY_BYTES} of a response that is not an event stream; resolves
+ * with the text once the response closes. Never rejects: the status is the finding, the body only
+ * illustrates it.
+ */
+function readRefusal(res: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    res.on('data', (chunk: Buffer) => {
+      parts.push(chunk);
+      size += chunk.length;
+      if (size >= MAX_REFUSAL_BODY_BYTES) res.destroy(); // enough to show; do not read a huge page
+    });
+    res.on('error', () => undefined); // 'close' follows and resolves with what arrived
+    res.on('close', () => resolve(Buffer.concat(parts).subarray(0, MAX_REFUSAL_BODY_BYTES).toString('utf8')));
+  });
+}
+
+/** One accepted stream and what its bytes are accounted against. */
+interface TrackedStream {
+  ctx: LoadContext;
+  client: VirtualClientState;
+  req: http.ClientRequest;
+  res: http.IncomingMessage;
+  startedAt: number;
+  settle: Settle;
+}
+
+/**
+ * Feed a 200 stream to a {@link StreamTracker} until `end` (clean), a decoder failure, or the
+ * connection closing without `end` (cut); widen the idle limit once `ready` names the heartbeat.
+ */
+function trackStream({ ctx, client, req, res, startedAt, settle }: TrackedStream): void {
+  const { signal } = ctx;
+  const tracker = new StreamTracker(ctx.stats, client, startedAt);
+  let ready = false;
+  res.on('data', (chunk: Buffer) => {
+    tracker.feed(chunk, performance.now(), ctx.clock.now());
+    if (!ready && tracker.ready !== undefined) {
+      ready = true;
+      req.setTimeout(idleLimitMs(tracker.ready));
+    }
+    if (tracker.ended) {
+      settle('clean', 'end');
+      res.destroy(); // [contract] nothing follows `end`; do not wait for the server's FIN
+    } else if (tracker.failure !== undefined) {
+      settle('cut', tracker.failure);
+      res.destroy();
+    }
+  });
+  res.on('error', (err) => settle(signal.aborted ? 'stopped' : 'cut', errorCode(err)));
+  res.on('close', () => {
+    if (signal.aborted) settle('stopped', 'stopped');
+    else settle(tracker.ended ? 'clean' : 'cut', res.complete ? 'eof_without_end' : 'connection_lost');
+  });
+}
+
 /** One request: resolves how it ended. Never rejects. */
-function openOnce(ctx: LoadContext, slot: SlotState, first: { opened: boolean }): Promise<Outcome> {
+function openOnce(
+  ctx: LoadContext,
+  client: VirtualClientState,
+  first: { opened: boolean },
+): Promise<Outcome> {
   const { stats, signal } = ctx;
-  const headers = streamRequestHeaders(slot.lastEventId);
+  const headers = streamRequestHeaders(client.lastEventId);
   const startedAt = performance.now();
   const send = ctx.url.protocol === 'https:' ? https.request : http.request;
   stats.requests++;
   return new Promise((resolve) => {
     let settled = false;
     let streaming = false;
-    const settle = (outcome: Outcome, reason: string): void => {
+    const settle: Settle = (outcome, reason) => {
       if (settled) return;
       settled = true;
       if (streaming) stats.openNow--;
@@ -69,21 +132,15 @@ function openOnce(ctx: LoadContext, slot: SlotState, first: { opened: boolean })
       settle(signal.aborted ? 'stopped' : streaming ? 'cut' : 'failed', errorCode(err)),
     );
     req.on('response', (res) => {
+      const status = res.statusCode ?? 0;
       const type = res.headers['content-type'] ?? '';
-      if (res.statusCode !== 200 || !type.startsWith('text/event-stream')) {
-        const reason = res.statusCode === 200 ? 'not_event_stream' : `http_${res.statusCode}`;
-        const parts: Buffer[] = [];
-        let size = 0;
-        res.on('data', (b: Buffer) => {
-          parts.push(b);
-          size += b.length;
-          if (size >= MAX_REFUSAL_BODY) res.destroy(); // enough to show; do not read a huge page
-        });
-        res.on('error', () => undefined); // the 'close' below settles; the status is the finding
-        res.on('close', () => {
-          const body = Buffer.concat(parts).toString('utf8').slice(0, MAX_REFUSAL_BODY);
-          stats.firstRefusal ??= `HTTP ${res.statusCode}: ${body}`;
-          settle(isFatalStatus(res.statusCode ?? 0) ? 'fatal' : 'failed', reason);
+      if (status !== 200 || !type.startsWith('text/event-stream')) {
+        void readRefusal(res).then((body) => {
+          stats.firstRefusal ??= `HTTP ${status}: ${body}`;
+          settle(
+            isFatalStatus(status) ? 'fatal' : 'failed',
+            status === 200 ? 'not_event_stream' : `http_${status}`,
+          );
         });
         return;
       }
@@ -92,49 +149,29 @@ function openOnce(ctx: LoadContext, slot: SlotState, first: { opened: boolean })
       stats.openNow++;
       if (!first.opened) {
         first.opened = true;
-        stats.slotsOpened++;
+        stats.clientsOpened++;
       }
-      const tracker = new StreamTracker(stats, slot, startedAt);
-      let ready = false;
-      res.on('data', (chunk: Buffer) => {
-        tracker.feed(chunk, performance.now(), ctx.clock.now());
-        if (!ready && tracker.ready !== undefined) {
-          ready = true;
-          req.setTimeout(idleLimitMs(tracker.ready));
-        }
-        if (tracker.ended) {
-          settle('clean', 'end');
-          res.destroy(); // [contract] nothing follows `end`; do not wait for the server's FIN
-        } else if (tracker.failure !== undefined) {
-          settle('cut', tracker.failure);
-          res.destroy();
-        }
-      });
-      res.on('error', (err) => settle(signal.aborted ? 'stopped' : 'cut', errorCode(err)));
-      res.on('close', () => {
-        if (signal.aborted) settle('stopped', 'stopped');
-        else settle(tracker.ended ? 'clean' : 'cut', res.complete ? 'eof_without_end' : 'connection_lost');
-      });
+      trackStream({ ctx, client, req, res, startedAt, settle });
     });
     req.end();
   });
 }
 
 /**
- * Run one client until `ctx.signal` aborts or the server refuses it for good (4xx), starting
- * after `delayMs` (the ramp).
+ * Run one virtual client until `ctx.signal` aborts or the server refuses it for good (4xx),
+ * starting after `delayMs` (the ramp).
  */
-export async function runSlot(ctx: LoadContext, delayMs: number): Promise<void> {
+export async function runVirtualClient(ctx: LoadContext, delayMs: number): Promise<void> {
   if (!(await sleep(delayMs, ctx.signal))) return;
-  ctx.stats.slotsStarted++;
-  const slot = newSlot();
+  ctx.stats.clientsStarted++;
+  const client = newVirtualClientState();
   const policy = new ReconnectPolicy();
   const first = { opened: false };
   for (let attempt = 0; !ctx.signal.aborted; attempt++) {
     if (attempt > 0) ctx.stats.reconnects++;
-    const outcome = await openOnce(ctx, slot, first);
+    const outcome = await openOnce(ctx, client, first);
     if (outcome === 'stopped' || outcome === 'fatal') return;
-    policy.retryMs = slot.retryMs ?? policy.retryMs;
+    policy.retryMs = client.retryMs ?? policy.retryMs;
     const delay = outcome === 'clean' ? policy.afterClean() : policy.afterFailure();
     if (!(await sleep(delay, ctx.signal))) return;
   }

@@ -3,8 +3,10 @@
  * headers it sends to open one.
  *
  * This file restates docs/CONTRACT.md §2 for consumers: clients know only the wire contract,
- * never the gateway's own types (ESLint forbids importing core/), so a server-side refactor
- * cannot silently change what a client accepts.
+ * never the gateway's own types (.dependency-cruiser.cjs forbids importing core/), so a
+ * server-side refactor cannot silently change what a client accepts. Every client, the dashboard
+ * included, checks payloads here, so they all accept and skip the same frames. Browser-safe: no
+ * Node built-ins.
  *
  * @see docs/CONTRACT.md §2 Response 200
  */
@@ -72,28 +74,44 @@ function parseObject(raw: string): Fields | undefined {
   }
 }
 
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isNum = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+/** An optional field is either absent or of its type: `"last": "n/a"` breaks the contract. */
+const isAbsentOrNum = (value: unknown): boolean => value === undefined || isNum(value);
 
-/** Return the name of the first field that breaks the contract, or undefined when the data is valid. */
-function badField(event: string, d: Fields): string | undefined {
+const QUOTE_NUMBERS = ['bid', 'ask', 'ts'] as const;
+const QUOTE_OPTIONAL_NUMBERS = ['last', 'bidSize', 'askSize'] as const;
+const READY_NUMBERS = ['throttleMs', 'heartbeatMs', 'closesAt'] as const;
+
+/**
+ * The name of the first field of `event`'s data that breaks the contract, or undefined when the
+ * data is valid. Every field the contract's example shows is required, except those it calls
+ * optional (`last` and the sizes of a quote, `attempt` of a status).
+ */
+function badField(event: 'quote' | 'ready' | 'status' | 'end', fields: Fields): string | undefined {
   switch (event) {
     case 'quote':
-      if (typeof d.symbol !== 'string') return 'symbol';
-      return ['bid', 'ask', 'ts'].find((k) => !isNum(d[k]));
-    case 'ready':
-      if (!Array.isArray(d.symbols)) return 'symbols';
-      return ['throttleMs', 'heartbeatMs', 'closesAt'].find((k) => !isNum(d[k]));
+      if (typeof fields.symbol !== 'string') return 'symbol';
+      return (
+        QUOTE_NUMBERS.find((name) => !isNum(fields[name])) ??
+        QUOTE_OPTIONAL_NUMBERS.find((name) => !isAbsentOrNum(fields[name]))
+      );
+    case 'ready': {
+      const { symbols } = fields;
+      if (!Array.isArray(symbols) || !symbols.every((symbol) => typeof symbol === 'string')) return 'symbols';
+      return READY_NUMBERS.find((name) => !isNum(fields[name]));
+    }
     case 'status':
-      return typeof d.feed === 'string' ? undefined : 'feed';
-    default:
-      if (typeof d.reason !== 'string') return 'reason';
-      return isNum(d.quotes) ? undefined : 'quotes';
+      if (typeof fields.feed !== 'string') return 'feed';
+      return isAbsentOrNum(fields.attempt) ? undefined : 'attempt';
+    case 'end':
+      if (typeof fields.reason !== 'string') return 'reason';
+      return isNum(fields.quotes) ? undefined : 'quotes';
   }
 }
 
 /**
  * Turn one parsed SSE message into a {@link ContractEvent}. Never throws: broken data becomes an
- * `invalid` event so one bad frame cannot kill a client (STYLE §2.5: expected failures are values).
+ * `invalid` event, so one bad frame cannot kill a client.
  */
 export function decodeMessage(msg: EventSourceMessage): ContractEvent {
   const event = msg.event;
@@ -101,24 +119,24 @@ export function decodeMessage(msg: EventSourceMessage): ContractEvent {
   if (event !== 'quote' && event !== 'ready' && event !== 'status' && event !== 'end') {
     return { type: 'unknown', event, raw };
   }
-  const d = parseObject(raw);
-  if (d === undefined) return { type: 'invalid', event, raw, reason: 'data is not a JSON object' };
-  const bad = badField(event, d);
+  const fields = parseObject(raw);
+  if (fields === undefined) return { type: 'invalid', event, raw, reason: 'data is not a JSON object' };
+  const bad = badField(event, fields);
   if (bad !== undefined)
     return { type: 'invalid', event, raw, reason: `field ${bad} is missing or mistyped` };
   switch (event) {
     case 'quote':
       // [contract] every quote carries an id; one without is a contract violation, not a quote.
       if (msg.id === undefined) return { type: 'invalid', event, raw, reason: 'quote without id' };
-      return { type: 'quote', id: msg.id, data: d as unknown as QuoteData, raw };
+      return { type: 'quote', id: msg.id, data: fields as unknown as QuoteData, raw };
     case 'ready':
-      return { type: 'ready', data: d as unknown as ReadyData, raw };
+      return { type: 'ready', data: fields as unknown as ReadyData, raw };
     case 'status':
-      return { type: 'status', data: d as unknown as StatusData, raw };
-    default:
+      return { type: 'status', data: fields as unknown as StatusData, raw };
+    case 'end':
       return {
         type: 'end',
-        data: { ...(d as unknown as EndData), lastEventId: String(d.lastEventId ?? '') },
+        data: { ...(fields as unknown as EndData), lastEventId: String(fields.lastEventId ?? '') },
         raw,
       };
   }

@@ -11,9 +11,9 @@ import { decodeMessage, type ContractEvent } from './contract.ts';
 /**
  * Largest number of characters the parser may hold while waiting for a line or event to finish.
  * A contract event is a few hundred bytes; 1 MiB means something is wrong with the server, and
- * stopping beats growing without bound (STYLE §2.5.7).
+ * stopping beats letting one stream grow a client's memory without bound.
  */
-export const DEFAULT_MAX_BUFFER_SIZE = 1024 * 1024;
+const DEFAULT_MAX_BUFFER_SIZE = 1024 * 1024;
 
 /** Why a decoder stopped accepting input. */
 export interface DecoderFailure {
@@ -21,7 +21,6 @@ export interface DecoderFailure {
   message: string;
 }
 
-/** Options of {@link createContractDecoder}. */
 export interface DecoderOptions {
   /** Called synchronously, in stream order, for every decoded item. */
   onEvent: (event: ContractEvent) => void;
@@ -39,8 +38,6 @@ export interface ContractDecoder {
   readonly retryMs: number | undefined;
   /** Set once the buffer limit was exceeded; later input is ignored. */
   readonly failure: DecoderFailure | undefined;
-  /** Fields the parser skipped (unknown names, bad `retry`): legal per spec, worth counting. */
-  readonly ignoredLines: number;
 }
 
 /**
@@ -59,7 +56,6 @@ export function createContractDecoder(options: DecoderOptions): ContractDecoder 
   let lastEventId: string | undefined;
   let retryMs: number | undefined;
   let failure: DecoderFailure | undefined;
-  let ignoredLines = 0;
 
   const parser = createParser({
     maxBufferSize: options.maxBufferSize ?? DEFAULT_MAX_BUFFER_SIZE,
@@ -73,10 +69,9 @@ export function createContractDecoder(options: DecoderOptions): ContractDecoder 
     },
     onComment: (comment) => onEvent({ type: 'comment', text: comment }),
     onError: (error) => {
+      // [spec] an unknown field or a non-numeric `retry:` is ignored; only the buffer limit stops us.
       if (error.type === 'max-buffer-size-exceeded') {
         failure = { code: 'max_buffer_exceeded', message: error.message };
-      } else {
-        ignoredLines++;
       }
     },
   });
@@ -94,9 +89,6 @@ export function createContractDecoder(options: DecoderOptions): ContractDecoder 
     },
     get failure() {
       return failure;
-    },
-    get ignoredLines() {
-      return ignoredLines;
     },
   };
 }

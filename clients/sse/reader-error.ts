@@ -4,6 +4,7 @@
  *
  * @see docs/clients.md § Error codes
  */
+import { decodeRefusalBody, MAX_REFUSAL_BODY_BYTES, readLimitedText } from './refusal.ts';
 
 /** Stable codes of {@link ReaderError}; documented in docs/clients.md. */
 export type ReaderErrorCode =
@@ -37,25 +38,6 @@ export function connectFailed(url: string | URL, cause: unknown): ReaderError {
   return new ReaderError('connect_failed', `cannot reach ${String(url)}: ${describeCause(cause)}`, { cause });
 }
 
-/** Bytes of a refused response's body kept for the message. */
-export const DEFAULT_MAX_ERROR_BODY = 65_536;
-
-async function readLimited(body: ReadableStream<Uint8Array> | null, limit: number): Promise<string> {
-  if (body === null) return '';
-  const reader = body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for (let r = await reader.read(); !r.done && size < limit; r = await reader.read()) {
-      parts.push(r.value);
-      size += r.value.byteLength;
-    }
-  } finally {
-    reader.cancel().catch(() => undefined); // the body is only diagnostic; a failed cancel loses nothing
-  }
-  return new TextDecoder().decode(Buffer.concat(parts).subarray(0, limit));
-}
-
 /**
  * Read at most `limit` bytes of a response that is not an event stream and say why. A JSON body
  * is parsed and its `message` (the contract's 400 bodies all have one) becomes the error message.
@@ -64,12 +46,12 @@ async function readLimited(body: ReadableStream<Uint8Array> | null, limit: numbe
  */
 export async function readRefusal(
   response: Response,
-  limit = DEFAULT_MAX_ERROR_BODY,
+  limit = MAX_REFUSAL_BODY_BYTES,
 ): Promise<{ error: ReaderError; body: unknown }> {
   const { status } = response;
   let text: string;
   try {
-    text = await readLimited(response.body, limit);
+    text = await readLimitedText(response.body, limit);
   } catch (cause) {
     return {
       error: new ReaderError('http_status', `HTTP ${status} (body unreadable)`, { cause }),
@@ -83,13 +65,6 @@ export async function readRefusal(
       body: text,
     };
   }
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // Not JSON (a proxy's HTML error page, say): keep the text as the body.
-  }
-  const message = (body as { message?: unknown } | null)?.message;
-  const detail = typeof message === 'string' ? message : text.slice(0, 200);
+  const { body, detail } = decodeRefusalBody(text);
   return { error: new ReaderError('http_status', `HTTP ${status}: ${detail}`), body };
 }

@@ -4,7 +4,7 @@
  * The reader reports what a client must know and nothing more: the HTTP status and the 400 JSON
  * body before any streaming; then the events; then whether the stream ended with `end` (clean)
  * or was cut. Expected failures are values (`ok: false`, `outcome: 'cut'`), not exceptions, so a
- * caller's reconnect loop has one shape (STYLE §2.5.2).
+ * caller's reconnect loop has one shape.
  *
  * @see docs/CONTRACT.md §2
  * @see docs/clients.md § Error codes
@@ -19,9 +19,9 @@ import {
 import { connectFailed, describeCause, readRefusal, ReaderError } from './reader-error.ts';
 import { createContractDecoder, type ContractDecoder } from './decoder.ts';
 
-export { ReaderError, type ReaderErrorCode } from './reader-error.ts';
+export { ReaderError } from './reader-error.ts';
 
-/** Options of {@link openSseStream}. */
+/** How {@link openSseStream} opens and guards one stream. */
 export interface OpenOptions {
   /** Aborting ends the request or the iteration with outcome `aborted`. */
   signal?: AbortSignal;
@@ -31,7 +31,7 @@ export interface OpenOptions {
   maxBufferSize?: number;
   /** Silence after which the stream counts as cut. @defaultValue 10 s, then 2 × heartbeatMs + 5 s */
   idleTimeoutMs?: number;
-  /** Bytes of a non-200 body kept for the message. @defaultValue 65536 */
+  /** Bytes of a non-200 body kept for the message. @defaultValue 16 KiB (`MAX_REFUSAL_BODY_BYTES`, refusal.ts) */
   maxErrorBodyBytes?: number;
   /** A fetch implementation, for tests that need exact chunk boundaries. @defaultValue globalThis.fetch */
   fetch?: typeof fetch;
@@ -48,7 +48,6 @@ export type StreamOutcome = 'streaming' | 'clean' | 'cut' | 'aborted';
 /** One open event stream; iterate it once with `for await`. */
 export class SseStream implements AsyncIterable<ContractEvent> {
   readonly status: number;
-  readonly headers: Headers;
   outcome: StreamOutcome = 'streaming';
   /** Why the stream was cut or aborted. */
   error: ReaderError | undefined;
@@ -65,7 +64,6 @@ export class SseStream implements AsyncIterable<ContractEvent> {
 
   constructor(response: Response, watchdog: Watchdog, options: OpenOptions) {
     this.status = response.status;
-    this.headers = response.headers;
     this.#body = response.body ?? new ReadableStream();
     this.#watchdog = watchdog;
     this.#options = options;

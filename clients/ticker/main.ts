@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { createLogUpdate } from 'log-update';
 import type { ContractEvent, QuoteData } from '../sse/contract.ts';
-import { followStream, type FollowHooks, type FollowResult } from '../sse/reconnect.ts';
+import { followStream, type FollowHooks, type FollowResult } from '../sse/follow.ts';
 import { buildStreamUrl, DEFAULT_STREAM_URL } from '../sse/stream-url.ts';
 import { applyQuote, formatQuoteLine, initialState, painter, renderTable, type TickerState } from './view.ts';
 
@@ -32,8 +32,9 @@ Options:
   -h, --help    show this help
 
 Reconnecting: after 'end' it waits the server's retry: hint and reconnects with Last-Event-ID,
-so ids continue. After a cut stream (no 'end', reported on stderr) or a failed request it backs
-off: retry x 2^(n-1) plus up to 50 % jitter, capped at 30 s. A 4xx other than 408/429 is final.
+so ids continue. After a cut stream (no 'end', reported on stderr) or the n-th failed request in
+a row it backs off: a random wait between retry and retry x 2^(n-1), capped at 30 s. A 4xx other
+than 408/429 is final.
 A stream silent for 2 x heartbeatMs + 5 s counts as cut.
 
 Exit status: 0 clean end (--once); 1 stream cut or server unreachable (--once); 2 bad

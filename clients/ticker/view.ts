@@ -1,6 +1,6 @@
 /**
  * What the ticker shows: a pure renderer (state → text) for the terminal table and the line format
- * for pipes. The CLI (ticker.ts) owns the I/O; keeping rendering pure makes it testable without a TTY.
+ * for pipes. The CLI (main.ts) owns the I/O; keeping rendering pure makes it testable without a TTY.
  */
 import { styleText } from 'node:util';
 import type { QuoteData, ReadyData, StatusData } from '../sse/contract.ts';
@@ -65,8 +65,11 @@ const priceFormat = new Intl.NumberFormat('en-US', {
   useGrouping: false,
 });
 
-/** A price with at least two decimals and no rounding below a millionth (crypto quotes). */
-export function formatPrice(value: number | undefined): string {
+/**
+ * A price as the terminal shows it: two to six decimals, as many as the value needs (crypto quotes
+ * go below a cent), and no thousands separators, so piped output stays machine-readable.
+ */
+export function formatPriceTwoToSixDecimals(value: number | undefined): string {
   return value === undefined ? '—' : priceFormat.format(value);
 }
 
@@ -89,8 +92,8 @@ export function painter(enabled: boolean): Paint {
   return enabled ? (format, text) => styleText(format, text, { validateStream: false }) : (_f, text) => text;
 }
 
-/** "13m 40s" until the planned rotation, from the ready event's `closesAt`. */
-export function formatCountdown(closesAt: number, now: number): string {
+/** The status line's "rotates in 13m 40s", from the ready event's `closesAt` (epoch ms) and `now`. */
+export function formatRotationCountdown(closesAt: number, now: number): string {
   const s = Math.max(0, Math.round((closesAt - now) / 1000));
   if (s === 0) return 'rotating now';
   return s >= 60
@@ -103,7 +106,11 @@ const ARROWS = { 1: '▲', [-1]: '▼', 0: '·' } as const;
 function renderRow(symbol: string, row: Row, paint: Paint): string {
   const q = row.quote;
   const tone = row.direction === 1 ? 'green' : row.direction === -1 ? 'red' : 'gray';
-  const cells = [formatPrice(q?.bid), formatPrice(q?.ask), formatPrice(q?.last)].map((c) => c.padStart(14));
+  const cells = [
+    formatPriceTwoToSixDecimals(q?.bid),
+    formatPriceTwoToSixDecimals(q?.ask),
+    formatPriceTwoToSixDecimals(q?.last),
+  ].map((c) => c.padStart(14));
   let change = '';
   if (q !== undefined && row.firstMid !== undefined && row.firstMid !== 0) {
     const pct = ((mid(q) - row.firstMid) / row.firstMid) * 100;
@@ -122,7 +129,7 @@ function renderRow(symbol: string, row: Row, paint: Paint): string {
 }
 
 /** The status line: connection, upstream feed, rotation countdown and counters. */
-export function renderStatus(state: TickerState, now: number, paint: Paint): string {
+function renderStatus(state: TickerState, now: number, paint: Paint): string {
   const c = state.connection;
   const dot =
     c === 'connected'
@@ -136,7 +143,7 @@ export function renderStatus(state: TickerState, now: number, paint: Paint): str
     `${dot} ${c}`,
     `upstream ${paint(feed === 'connected' ? 'green' : 'yellow', feed)}${attempt}`,
   ];
-  if (state.ready !== undefined) parts.push(formatCountdown(state.ready.closesAt, now));
+  if (state.ready !== undefined) parts.push(formatRotationCountdown(state.ready.closesAt, now));
   parts.push(`${state.quotes} quotes`, `${state.reconnects} reconnects`);
   if (state.lastEventId !== undefined) parts.push(`last id ${state.lastEventId}`);
   return parts.join(paint('dim', ' · '));

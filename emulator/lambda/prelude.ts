@@ -1,14 +1,17 @@
 /**
  * Read the HTTP integration prelude off the front of a response stream, as API Gateway does before it
  * starts the client response: compact JSON metadata, then a delimiter of 8 NUL bytes, then the body.
- * @see research/aws-streaming.md §1.4
+ * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/response-transfer-mode-lambda.html
  */
 import type { Readable } from 'node:stream';
 
 /** [aws] The delimiter between the metadata and the payload. */
-export const PRELUDE_DELIMITER = Buffer.alloc(8);
-/** [aws] Keep the metadata small; a secondary source says it must arrive in the first 16 KB. */
-export const MAX_PRELUDE_BYTES = 16 * 1024;
+const PRELUDE_DELIMITER = Buffer.alloc(8);
+/**
+ * AWS documents no size limit for the metadata; 16 KiB is far above any prelude a handler sends, and
+ * bounds what this reader buffers while it looks for the delimiter.
+ */
+const MAX_PRELUDE_BYTES = 16 * 1024;
 
 /** The metadata a handler sends through `HttpResponseStream.from`. */
 export interface Prelude {

@@ -1,12 +1,15 @@
 /**
- * The parts of the Lambda Node.js runtime our handler depends on, reproduced from the documented and
- * read-in-source behaviour of aws-lambda-ric (research/aws-streaming.md §2.2), written here, not copied:
+ * The parts of the Lambda Node.js runtime a streaming handler depends on, reproduced from the documented
+ * and read-in-source behaviour of aws-lambda-ric (`src/UserFunction.js`, `HttpResponseStream.js`,
+ * `ResponseStream.js`), written here, not copied:
  * - `awslambda.streamifyResponse` tags the function and returns it unwrapped;
  * - `awslambda.HttpResponseStream.from` writes the compact JSON prelude and 8 NUL bytes on the first
  *   `write()`, never on `end()` alone;
  * - the response stream is a Writable with a high-water mark, whose `setContentType` fails after the
  *   first write, and which JSON-encodes non-byte chunks;
  * - a Context whose remaining time counts down from the function timeout.
+ * @see https://github.com/aws/aws-lambda-nodejs-runtime-interface-client/tree/main/src
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/config-rs-write-functions.html
  * @see docs/decisions/007-local-runtime.md
  */
 import { randomUUID } from 'node:crypto';
@@ -22,7 +25,7 @@ export const HTTP_INTEGRATION_CONTENT_TYPE = 'application/vnd.awslambda.http-int
  * Default high-water mark of the local response stream, in bytes: Lambda's response stream is an
  * http.ClientRequest, whose high-water mark is 64 KiB on Node 22+.
  */
-export const DEFAULT_HIGH_WATER_MARK_BYTES = 64 * 1024;
+const DEFAULT_HIGH_WATER_MARK_BYTES = 64 * 1024;
 
 /** A handler as the runtime sees it: `(event, responseStream, context) => Promise`. */
 export type StreamingHandler = ((
@@ -107,7 +110,7 @@ export function isStreamingHandler(fn: unknown): fn is StreamingHandler {
   return typeof fn === 'function' && (fn as StreamingHandler)[STREAMING_TAG] === 'response';
 }
 
-/** Options of {@link createContext}. */
+/** What the Context reports: the function's timeout, name, memory and this invocation's id. */
 export interface LocalContextOptions {
   functionTimeoutS: number;
   functionName?: string;
@@ -142,4 +145,22 @@ export function createContext(options: LocalContextOptions): Context {
 export function createResponseStream(handler: StreamingHandler): LocalResponseStream {
   const highWaterMark = handler[HIGH_WATER_MARK_TAG] ?? DEFAULT_HIGH_WATER_MARK_BYTES;
   return new LocalResponseStream({ highWaterMark });
+}
+
+/**
+ * [aws] Run one invocation as the Node.js runtime does: the handler must return a promise, and the
+ * stream must be finished when that promise resolves, unless the platform cut it (`wasCut`), which is
+ * not the handler's fault. Rejects with the runtime's messages otherwise.
+ */
+export async function runStreamingHandler(
+  handler: StreamingHandler,
+  event: unknown,
+  responseStream: LocalResponseStream,
+  context: Context,
+  wasCut: () => boolean,
+): Promise<void> {
+  const returned = handler(event, responseStream, context);
+  if (!(returned instanceof Promise)) throw new Error('Streaming does not support non-async handlers.');
+  await returned;
+  if (!responseStream.writableFinished && !wasCut()) throw new Error('Response stream is not finished.');
 }

@@ -1,372 +1,55 @@
 /**
  * The dashboard in a real browser (Debian's Chromium via playwright-core), against two servers:
  *
- * - a scripted fixture in this file that speaks docs/CONTRACT.md §2 and can end a stream on purpose,
- *   cut it without `end`, hold a reconnect, and answer 400s; it drives the connection-state cases
+ * - test/helpers/sse-server.ts, the scripted contract server every client test uses, serving the
+ *   built page beside `/stream`: it can end a stream on purpose, end it without `end`, hold a
+ *   reconnect, answer 400s and API Gateway's 403; it drives the connection-state cases
  *   deterministically;
  * - the real local gateway (test/helpers/gateway.ts) with its embedded simulator, to prove the page
  *   and the gateway agree on the wire.
  *
- * Every wait is for a DOM state or a server-side count, bounded and named; there are no sleeps.
- * `DASHBOARD_SCREENSHOT=1 npx vitest run test/browser/dashboard.test.ts` also rewrites docs/dashboard.png.
+ * The page's logic without a browser (parameters, the connection state machine) is unit-tested in
+ * test/unit/clients/dashboard/. The build comes from `npm test`, or from globalSetup.ts when dist
+ * is missing. Every wait is for a DOM state or a server-side count, bounded and named; no sleeps.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
-import {
-  createConnection,
-  type ConnectionOptions,
-  type Phase,
-} from '../../clients/dashboard/src/connection.ts';
-import { parsePageParams, streamUrl } from '../../clients/dashboard/src/params.ts';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { launchBrowser } from '../helpers/browser.ts';
+import {
+  contractStream,
+  startSseServer,
+  type RecordedRequest,
+  type Script,
+  type SseServer,
+  type SseServerOptions,
+} from '../helpers/sse-server.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const DASHBOARD = join(ROOT, 'clients/dashboard');
-const DIST = join(DASHBOARD, 'dist');
+const DIST = resolve(import.meta.dirname, '../../clients/dashboard/dist');
 const WAIT_MS = 5000;
 
-// ---------------------------------------------------------------------------------------------
-// The page's logic without a browser: parameters, and the connection state machine on a fake EventSource.
+/**
+ * Quotes every 15 ms until the page leaves, cycling over the requested symbols, with a short
+ * `retry:` so the browser's own reconnect after a cut comes quickly.
+ */
+const endless = contractStream({ quotes: Infinity, intervalMs: 15, retryMs: 200, finish: 'hold' });
 
-describe('parsePageParams', () => {
-  it('reads comma-separated and repeated symbols, upper-cased and de-duplicated', () => {
-    expect(parsePageParams('?symbols=aapl,msft&symbols=AAPL&symbols=btc-usd').symbols).toEqual([
-      'AAPL',
-      'MSFT',
-      'BTC-USD',
-    ]);
-  });
-
-  it('points the stream at ?api= without a trailing slash, and refuses a non-http one', () => {
-    const params = parsePageParams('?symbols=X&api=https://abc.execute-api.eu-west-1.amazonaws.com/dev/');
-
-    expect(streamUrl(params.apiBase, ['ES=F', '^GSPC'])).toBe(
-      'https://abc.execute-api.eu-west-1.amazonaws.com/dev/stream?symbols=ES%3DF,%5EGSPC',
-    );
-    expect(parsePageParams('?api=javascript:alert(1)').apiError).toMatch(/must be an http\(s\) base URL/);
-  });
-});
-
-class FakeEventSource extends EventTarget {
-  static readonly CONNECTING = 0;
-  static readonly OPEN = 1;
-  static readonly CLOSED = 2;
-  static made: FakeEventSource[] = [];
-  readyState = FakeEventSource.CONNECTING;
-  readonly url: string;
-  constructor(url: string) {
-    super();
-    this.url = url;
-    FakeEventSource.made.push(this);
-  }
-  close(): void {
-    this.readyState = FakeEventSource.CLOSED;
-  }
-  open(): void {
-    this.readyState = FakeEventSource.OPEN;
-    this.dispatchEvent(new Event('open'));
-  }
-  emit(type: string, data: unknown, lastEventId = ''): void {
-    this.dispatchEvent(new MessageEvent(type, { data: JSON.stringify(data), lastEventId }));
-  }
-  fail(readyState: number): void {
-    this.readyState = readyState;
-    this.dispatchEvent(new Event('error'));
-  }
-}
-
-describe('createConnection', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-    FakeEventSource.made = [];
-  });
-
-  function connect(fetchImpl: typeof fetch = () => Promise.reject(new Error('unexpected fetch'))) {
-    const phases: Phase[] = [];
-    const applied: string[][] = [];
-    const rejected: Array<{ message: string; candidate: boolean }> = [];
-    const options: ConnectionOptions = {
-      url: (symbols) => `/stream?symbols=${symbols.join(',')}`,
-      onPhase: (phase) => phases.push(phase),
-      onApplied: (symbols) => applied.push(symbols),
-      onRejected: (rejection, _symbols, candidate) =>
-        rejected.push({ message: rejection.message, candidate }),
-      onReady: () => {},
-      onQuote: () => {},
-      onUpstream: () => {},
-      onEvent: () => {},
-      onCounters: () => {},
-      now: () => Date.now(),
-      random: () => 0.5,
-      fetch: fetchImpl,
-      EventSource: FakeEventSource as unknown as typeof EventSource,
-    };
-    return { connection: createConnection(options), phases, applied, rejected, made: FakeEventSource.made };
-  }
-  const live = (es: FakeEventSource | undefined): void => {
-    es?.open();
-    es?.emit('ready', { symbols: [], closesAt: Date.now() + 60_000 });
-  };
-
-  it('keeps the old stream until the new symbol list is answered 200', () => {
-    const { connection, applied, made } = connect();
-    connection.setSymbols(['AAPL']);
-    live(made[0]);
-
-    connection.setSymbols(['AAPL', 'TSLA']);
-
-    expect(made.map((es) => es.url)).toEqual(['/stream?symbols=AAPL', '/stream?symbols=AAPL,TSLA']);
-    expect(made[0]?.readyState).toBe(FakeEventSource.OPEN);
-
-    made[1]?.open();
-
-    expect(made[0]?.readyState).toBe(FakeEventSource.CLOSED);
-    expect(applied).toEqual([['AAPL'], ['AAPL', 'TSLA']]);
-  });
-
-  it('reads the 400 body with fetch when the new list is refused, and keeps the old stream', async () => {
-    const body = { error: 'invalid_symbols', message: 'Invalid symbols: A..B', invalid: ['A..B'] };
-    const fetchImpl = vi.fn(async () => new Response(JSON.stringify(body), { status: 400 }));
-    const { connection, rejected, applied, made } = connect(fetchImpl);
-    connection.setSymbols(['AAPL']);
-    live(made[0]);
-
-    connection.setSymbols(['AAPL', 'A..B']);
-    made[1]?.fail(FakeEventSource.CLOSED);
-    await vi.waitFor(() => expect(rejected).toHaveLength(1));
-
-    expect(rejected).toEqual([{ message: 'Invalid symbols: A..B', candidate: true }]);
-    expect(fetchImpl).toHaveBeenCalledTimes(1);
-    expect(made[0]?.readyState).toBe(FakeEventSource.OPEN);
-    expect(applied).toEqual([['AAPL']]);
-  });
-
-  it('closes the stream on `end` and opens a new one after the reconnect pause', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-    const { connection, phases, made } = connect();
-    connection.setSymbols(['AAPL']);
-    live(made[0]);
-
-    made[0]?.emit('end', { reason: 'deadline', quotes: 3, lastEventId: '3' });
-
-    expect(made[0]?.readyState).toBe(FakeEventSource.CLOSED);
-    expect(phases.at(-1)).toMatchObject({ kind: 'rotating', end: { reason: 'deadline' } });
-    await vi.advanceTimersByTimeAsync(999);
-    expect(made).toHaveLength(1);
-    await vi.advanceTimersByTimeAsync(1);
-    expect(made).toHaveLength(2);
-  });
-
-  it('leaves a cut stream to the browser and reports the id it will resume from', () => {
-    const { connection, phases, made } = connect();
-    connection.setSymbols(['AAPL']);
-    live(made[0]);
-    made[0]?.emit('quote', { symbol: 'AAPL', bid: 1, ask: 2, ts: 0 }, '41');
-
-    made[0]?.fail(FakeEventSource.CONNECTING);
-
-    expect(phases.at(-1)).toEqual({
-      kind: 'reconnecting',
-      cause: 'cut',
-      lastEventId: '41',
-      attempt: 1,
-      retryAt: null,
-    });
-    expect(made).toHaveLength(1); // no second EventSource: the browser's own reconnect sends Last-Event-ID
-  });
-});
-
-// ---------------------------------------------------------------------------------------------
-// Build: `npm test` builds first; a direct vitest run rebuilds only when a source is newer than dist.
-
-async function newestSourceMs(dir: string): Promise<number> {
-  let newest = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (entry.name === 'dist' || entry.name === 'node_modules') continue;
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? await newestSourceMs(path) : (await stat(path)).mtimeMs);
-  }
-  return newest;
-}
-
-async function ensureDashboardBuilt(): Promise<void> {
-  const builtMs = await stat(join(DIST, 'index.html')).then(
-    (info) => info.mtimeMs,
-    () => 0,
-  );
-  if (builtMs >= (await newestSourceMs(DASHBOARD))) return;
-  const { build } = await import('vite');
-  await build({ configFile: join(DASHBOARD, 'vite.config.ts'), logLevel: 'warn' });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Scripted gateway: CONTRACT §2 on the wire, with per-connection behaviour chosen by the test.
-
-/** What the fixture does with the next accepted stream. */
-interface StreamScript {
-  /** Send this many quotes, then `then`. Unlimited when absent. */
-  quotes?: number;
-  then?: 'end' | 'cut';
-  /** Answer only once this settles: holds a reconnect so the test can look at the waiting page. */
-  gate?: Promise<void>;
-}
-
-interface StreamRecord {
-  symbols: string[];
-  lastEventIdHeader: string | undefined;
-  quotes: number;
-  lastId: number;
-}
-
-interface Fixture {
-  url: string;
-  /** Scripts for the next streams, first used first; afterwards streams run until closed. */
-  plan: StreamScript[];
-  /** Accepted (200) streams, in order. */
-  streams: StreamRecord[];
-  /** Requests answered 400. */
-  rejected: number;
-  close(): Promise<void>;
-}
-
-const SYMBOL = /^\^?[A-Z0-9]+(?:[.\-/:=_][A-Z0-9]+)*$/;
-
-function sendJson(res: ServerResponse, body: unknown): void {
-  res.writeHead(400, { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
-  res.end(JSON.stringify(body));
-}
-
-function seedPrice(symbol: string): number {
-  let hash = 0;
-  for (const char of symbol) hash = (hash * 31 + char.charCodeAt(0)) % 9973;
-  return 20 + (hash % 480);
-}
-
-async function startFixture(): Promise<Fixture> {
-  const { readFile } = await import('node:fs/promises');
-  const fixture: Fixture = { url: '', plan: [], streams: [], rejected: 0, close: async () => {} };
-  const prices = new Map<string, number>();
-
-  async function serveStream(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    if (!url.searchParams.has('symbols')) {
-      fixture.rejected += 1;
-      return sendJson(res, { message: 'Missing required request parameters: [symbols]' });
-    }
-    const symbols = [
-      ...new Set(
-        url.searchParams.getAll('symbols').flatMap((v) => v.split(',').map((s) => s.trim().toUpperCase())),
-      ),
-    ].filter((s) => s !== '');
-    const invalid = symbols.filter((s) => s.length > 20 || !SYMBOL.test(s));
-    if (invalid.length > 0 || symbols.length === 0) {
-      fixture.rejected += 1;
-      return sendJson(res, {
-        error: 'invalid_symbols',
-        message: `Invalid symbols: ${invalid.join(', ')}`,
-        invalid,
-      });
-    }
-    const script = fixture.plan.shift() ?? {};
-    await script.gate;
-    const header = req.headers['last-event-id'];
-    const record: StreamRecord = {
-      symbols,
-      lastEventIdHeader: typeof header === 'string' ? header : undefined,
-      quotes: 0,
-      lastId: Number(header ?? 0) || 0,
-    };
-    fixture.streams.push(record);
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      'access-control-allow-origin': '*',
-    });
-    // A short retry: the browser's own reconnect after a cut waits this long.
-    res.write('retry: 200\n\n');
-    const ready = { symbols, throttleMs: 30, heartbeatMs: 100, closesAt: Date.now() + 270_000 };
-    res.write(`event: ready\ndata: ${JSON.stringify(ready)}\n\n`);
-    res.write(`event: status\ndata: {"feed":"connected"}\n\n`);
-    let turn = 0;
-    const quoteTimer = setInterval(() => {
-      const symbol = symbols[turn++ % symbols.length] ?? 'AAPL';
-      const before = prices.get(symbol) ?? seedPrice(symbol);
-      const mid = Math.max(1, before + (Math.random() < 0.5 ? -1 : 1) * (0.01 + Math.random() * 0.05));
-      prices.set(symbol, mid);
-      const round = (n: number): number => Math.round(n * 100) / 100;
-      const quote = {
-        symbol,
-        bid: round(round(mid) - 0.01),
-        ask: round(round(mid) + 0.01),
-        bidSize: 100 * (1 + (turn % 9)),
-        askSize: 100 * (1 + ((turn * 7) % 9)),
-        last: round(mid),
-        ts: performance.timeOrigin + performance.now() - 3,
-      };
-      record.lastId += 1;
-      record.quotes += 1;
-      res.write(`id: ${record.lastId}\nevent: quote\ndata: ${JSON.stringify(quote)}\n\n`);
-      if (script.quotes !== undefined && record.quotes >= script.quotes) finish();
-    }, 15);
-    let isCutDue = false;
-    const heartbeatTimer = setInterval(() => {
-      res.write(': heartbeat\n\n');
-      // No `end` and no final chunk: a FIN after the last quote, as when a function is killed.
-      if (isCutDue) res.socket?.end();
-    }, 100);
-    const finish = (): void => {
-      clearInterval(quoteTimer);
-      if (script.then === 'cut') {
-        isCutDue = true;
-        return;
-      }
-      clearInterval(heartbeatTimer);
-      const end = { reason: 'deadline', quotes: record.quotes, lastEventId: String(record.lastId) };
-      res.end(`retry: 200\n\nevent: end\ndata: ${JSON.stringify(end)}\n\n`);
-    };
-    res.once('close', () => {
-      clearInterval(quoteTimer);
-      clearInterval(heartbeatTimer);
-    });
-  }
-
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname === '/stream') {
-      void serveStream(req, res, url);
-      return;
-    }
-    const path = resolve(DIST, `.${url.pathname === '/' ? '/index.html' : url.pathname}`);
-    if (!path.startsWith(DIST)) return void res.writeHead(404).end();
-    readFile(path).then(
-      (body) => {
-        const type = path.endsWith('.html')
-          ? 'text/html'
-          : path.endsWith('.css')
-            ? 'text/css'
-            : 'text/javascript';
-        res.writeHead(200, { 'content-type': `${type}; charset=utf-8` }).end(body);
-      },
-      () => res.writeHead(404).end(),
-    );
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  fixture.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  fixture.close = async () => {
-    server.closeAllConnections();
-    await new Promise<void>((done) => server.close(() => done()));
-  };
-  return fixture;
-}
+/** The first stream runs `first`, every later one runs until closed. */
+const firstStream =
+  (first: Script): Script =>
+  (s) =>
+    (s.request.index === 0 ? first : endless)(s);
 
 function deferred(): { promise: Promise<void>; resolve(): void } {
   let resolve = (): void => {};
   const promise = new Promise<void>((done) => (resolve = done));
   return { promise, resolve };
 }
+
+const streams = (server: SseServer): RecordedRequest[] =>
+  server.requests.filter((r) => r.url.pathname === '/stream' && r.status === 200);
+const refusals = (server: SseServer, status: number): RecordedRequest[] =>
+  server.requests.filter((r) => r.status === status);
 
 // ---------------------------------------------------------------------------------------------
 // Page helpers: each names what it waits for, so a timeout says what did not happen.
@@ -432,25 +115,26 @@ const rowSymbols = (page: Page): Promise<string[]> =>
 
 describe('dashboard in Chromium', () => {
   beforeAll(async () => {
-    await ensureDashboardBuilt();
     browser = await launchBrowser();
-  }, 60_000);
+  });
   afterAll(async () => {
     await browser?.close();
   });
 
   describe('against the scripted gateway', () => {
-    let fixture: Fixture;
-    const start = async (): Promise<Fixture> => {
-      fixture = await startFixture();
-      onTestFinished(() => fixture.close());
-      return fixture;
+    let server: SseServer;
+    /** The scripted server with the page at `origin`; closed after the test. */
+    let origin: string;
+    const start = async (options: SseServerOptions = {}): Promise<void> => {
+      server = await startSseServer({ script: endless, staticDir: DIST, ...options });
+      onTestFinished(() => server.close());
+      origin = new URL(server.url).origin;
     };
 
     it('shows prices for the symbols in ?symbols= and updates them as quotes arrive', async () => {
       await start();
 
-      const { page, errors } = await openPage(`${fixture.url}/?symbols=aapl,msft`);
+      const { page, errors } = await openPage(`${origin}/?symbols=aapl,msft`);
 
       await waitForPhase(page, 'live');
       expect(await rowSymbols(page)).toEqual(['AAPL', 'MSFT']);
@@ -466,13 +150,13 @@ describe('dashboard in Chromium', () => {
       expect(await page.locator('#m-latency').textContent()).toMatch(/ms$/);
       expect(Number(await page.locator('#m-rate').textContent())).toBeGreaterThan(0);
       expect(new URL(page.url()).search).toBe('?symbols=AAPL,MSFT');
-      expect(fixture.streams.map((s) => s.symbols)).toEqual([['AAPL', 'MSFT']]);
+      expect(streams(server).map((r) => r.symbols)).toEqual([['AAPL', 'MSFT']]);
       expect(errors).toEqual([]);
     });
 
     it('adds a symbol from the input, shows the 400 message for an invalid one, and removes a row', async () => {
       await start();
-      const { page, errors } = await openPage(`${fixture.url}/?symbols=AAPL`);
+      const { page, errors } = await openPage(`${origin}/?symbols=AAPL`);
       await waitForPhase(page, 'live');
       const input = page.getByLabel('Add symbols');
 
@@ -500,15 +184,15 @@ describe('dashboard in Chromium', () => {
       });
 
       expect(await rowSymbols(page)).toEqual(['TSLA']);
-      expect(fixture.streams.map((s) => s.symbols)).toEqual([['AAPL'], ['AAPL', 'TSLA'], ['TSLA']]);
-      expect(fixture.rejected).toBe(2); // the EventSource attempt and the fetch that read the body
+      expect(streams(server).map((r) => r.symbols)).toEqual([['AAPL'], ['AAPL', 'TSLA'], ['TSLA']]);
+      expect(refusals(server, 400)).toHaveLength(2); // the EventSource attempt and the fetch that read the body
       expect(errors).toEqual([]);
     });
 
     it('shows the 400 message when ?symbols= itself is invalid, and recovers once the row is removed', async () => {
       await start();
 
-      const { page } = await openPage(`${fixture.url}/?symbols=AAPL,BTC-`);
+      const { page } = await openPage(`${origin}/?symbols=AAPL,BTC-`);
       await waitForPhase(page, 'rejected');
 
       expect(await page.locator('#add-error').textContent()).toBe('Invalid symbols: BTC-');
@@ -517,14 +201,29 @@ describe('dashboard in Chromium', () => {
       await page.getByRole('button', { name: 'Remove BTC-' }).click();
       await waitForPhase(page, 'live');
       await waitForPrice(page, 'AAPL');
-      expect(fixture.streams.map((s) => s.symbols)).toEqual([['AAPL']]);
+      expect(streams(server).map((r) => r.symbols)).toEqual([['AAPL']]);
+    });
+
+    it("stops with API Gateway's 403 message when ?api= points at a wrong path, instead of retrying", async () => {
+      await start();
+
+      const { page, errors } = await openPage(`${origin}/?symbols=AAPL&api=${origin}/dev`);
+      await waitForPhase(page, 'rejected');
+
+      expect(await page.locator('#conn-detail').textContent()).toBe(
+        "The gateway refused the stream (HTTP 403: Missing Authentication Token) and will not be retried. Check that ?api= is the stage's base URL.",
+      );
+      expect(await page.locator('#add-error').textContent()).toBe('HTTP 403: Missing Authentication Token');
+      // The EventSource attempt and the fetch that read the body; no stream was ever answered.
+      expect(refusals(server, 403).map((r) => r.url.pathname)).toEqual(['/dev/stream', '/dev/stream']);
+      expect(streams(server)).toEqual([]);
+      expect(errors).toEqual([]);
     });
 
     it('opens a new stream by itself after the gateway ends one with `end`', async () => {
-      await start();
-      fixture.plan.push({ quotes: 8, then: 'end' });
+      await start({ script: firstStream(contractStream({ quotes: 8, intervalMs: 15, retryMs: 200 })) });
 
-      const { page, errors } = await openPage(`${fixture.url}/?symbols=AAPL`);
+      const { page, errors } = await openPage(`${origin}/?symbols=AAPL`);
       await waitForPhase(page, 'rotating');
 
       expect(await page.locator('#conn-label').textContent()).toBe('Rotating');
@@ -537,22 +236,25 @@ describe('dashboard in Chromium', () => {
       const price = await waitForPrice(page, 'AAPL');
       await waitForPrice(page, 'AAPL', 'bid', price);
 
-      expect(fixture.streams).toHaveLength(2);
+      expect(streams(server)).toHaveLength(2);
       // A new EventSource cannot send Last-Event-ID: the page reconnected itself, not the browser.
-      expect(fixture.streams[1]?.lastEventIdHeader).toBeUndefined();
+      expect(streams(server)[1]?.lastEventId).toBeUndefined();
       expect(await page.locator('#m-streams').getAttribute('data-cuts')).toBe('0');
       expect(errors).toEqual([]);
     });
 
     it('shows a cut stream as reconnecting and lets the browser resume it with Last-Event-ID', async () => {
-      await start();
       const held = deferred();
-      fixture.plan.push({ quotes: 8, then: 'cut' }, { gate: held.promise });
+      // The body ends after 8 quotes without `end`; the browser's reconnect is held until released.
+      await start({
+        script: firstStream(contractStream({ quotes: 8, intervalMs: 15, retryMs: 200, finish: 'eof' })),
+        gate: (request) => (request.index === 1 ? held.promise : undefined),
+      });
 
-      const { page, errors } = await openPage(`${fixture.url}/?symbols=AAPL,MSFT`);
+      const { page, errors } = await openPage(`${origin}/?symbols=AAPL,MSFT`);
       await waitForPhase(page, 'reconnecting');
 
-      // Chromium may drop the last bytes before a broken chunked body, so the id is what the page saw.
+      // The id is read from the page: what it saw is what the browser sends as Last-Event-ID.
       const detail = (await page.locator('#conn-detail').textContent()) ?? '';
       const seenId = /^Stream cut without end · browser retrying with Last-Event-ID (\d+)$/.exec(detail)?.[1];
       expect(Number(seenId)).toBeGreaterThan(0);
@@ -563,14 +265,14 @@ describe('dashboard in Chromium', () => {
       const price = await waitForPrice(page, 'MSFT');
       await waitForPrice(page, 'MSFT', 'bid', price);
 
-      expect(fixture.streams.map((s) => s.lastEventIdHeader)).toEqual([undefined, seenId]);
+      expect(streams(server).map((r) => r.lastEventId)).toEqual([undefined, seenId]);
       expect(await page.locator('#m-streams').getAttribute('data-ends')).toBe('0');
       expect(errors).toEqual([]);
     });
 
     it('selects rows with the keyboard and a click, and charts the selection', async () => {
       await start();
-      const { page, errors } = await openPage(`${fixture.url}/?symbols=AAPL,MSFT,NVDA`);
+      const { page, errors } = await openPage(`${origin}/?symbols=AAPL,MSFT,NVDA`);
       await waitForPhase(page, 'live');
       await waitFor(page, 'the chart', '#chart:not([hidden]) canvas');
 
@@ -597,7 +299,7 @@ describe('dashboard in Chromium', () => {
     it('fits a phone-width screen without horizontal scrolling', async () => {
       await start();
 
-      const { page } = await openPage(`${fixture.url}/?symbols=AAPL,MSFT,BTC-USD`, {
+      const { page } = await openPage(`${origin}/?symbols=AAPL,MSFT,BTC-USD`, {
         width: 375,
         height: 740,
       });
@@ -653,29 +355,4 @@ describe('dashboard in Chromium', () => {
       expect(errors).toEqual([]);
     });
   });
-
-  it.runIf(process.env.DASHBOARD_SCREENSHOT === '1')(
-    'writes docs/dashboard.png',
-    async () => {
-      const { startGateway } = await import('../helpers/gateway.ts');
-      const gateway = await startGateway({ staticDir: DIST });
-      const symbols = 'AAPL,MSFT,NVDA,AMZN,GOOGL,TSLA,BTC-USD,ETH-USD,ES=F,^GSPC';
-
-      const { page } = await openPage(`${gateway.url}/?symbols=${symbols}`, { width: 1440, height: 820 });
-      await waitForPhase(page, 'live');
-      await page.getByRole('button', { name: 'NVDA', exact: true }).click();
-      // Enough history for full sparklines and a chart worth looking at.
-      await page.waitForFunction(
-        () =>
-          [...document.querySelectorAll('tbody polyline')].filter(
-            (line) => (line.getAttribute('points') ?? '').split(' ').length >= 30,
-          ).length >= 6,
-        null,
-        { timeout: 30_000 },
-      );
-
-      await page.screenshot({ path: join(ROOT, 'docs/dashboard.png') });
-    },
-    45_000,
-  );
 });

@@ -1,15 +1,15 @@
 /**
  * Offline proof of the deployment: serverless.yml is packaged once with osls (no credentials, no
  * network) and the assertions read what it emitted — the CloudFormation template, the framework
- * state and the zip — never the exit code alone (serverless@3 exits 0 while silently dropping
- * `transferMode`, research/aws-streaming.md §4). The last test loads the packaged bundle from that
- * zip and runs one short stream through it under the local runtime.
+ * state and the zip — never the exit code alone (serverless@3, which predates `transferMode`, exits 0
+ * while silently dropping it). The last test loads the packaged bundle from that zip and runs one
+ * short stream through it under the local runtime. The bundle is the one `npm run build` made; this
+ * project's global-setup.ts builds it only when it is missing, so no test rewrites dist/.
  */
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { buildLambda } from '../../scripts/build/main.ts';
 import { startGateway } from '../helpers/gateway.ts';
 import {
   packageService,
@@ -19,16 +19,16 @@ import {
   type PackagedService,
   type ZipEntry,
 } from '../helpers/osls.ts';
+import { PROJECT_ROOT } from '../helpers/process.ts';
 import { openSse } from '../helpers/sse.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const UPSTREAM_URL = 'wss://quotes.example.com/v1/stream';
 const BUNDLE = 'dist/stream/index.mjs';
 /** [aws] Lambda's INIT phase limit: API Gateway's clock may lead the function's by this much. */
 const MAX_INIT_MS = 10_000;
 /** The longest a stream's finish may wait for a slow reader after its deadline (core/stream-session.ts). */
 const MAX_FINISH_GRACE_MS = 1_000;
-/** [aws] TimeoutInMillis bounds with ResponseTransferMode STREAM (research/aws-streaming.md §1.2). */
+/** [aws] TimeoutInMillis range of a REST integration with ResponseTransferMode STREAM: 50 ms to 15 min. */
 const STREAM_INTEGRATION_TIMEOUT_RANGE = [50, 900_000] as const;
 /** CONTRACT variables the local runtime alone reads. */
 const LOCAL_ONLY = ['PORT', 'FUNCTION_TIMEOUT_S'];
@@ -40,7 +40,7 @@ const JUSTIFIED_DEVIATIONS: Record<string, string> = {
 
 /** `| \`NAME\` | default | meaning |` rows of docs/CONTRACT.md's configuration table. */
 async function contractVariables(): Promise<Map<string, string>> {
-  const markdown = await readFile(join(ROOT, 'docs/CONTRACT.md'), 'utf8');
+  const markdown = await readFile(join(PROJECT_ROOT, 'docs/CONTRACT.md'), 'utf8');
   const section = markdown.slice(markdown.indexOf('### Configuration'));
   const rows = new Map<string, string>();
   for (const match of section.matchAll(/^\| `([A-Z_]+)` \| (.+?) \| .+ \|$/gm)) {
@@ -67,8 +67,8 @@ describe('serverless.yml packaged with osls', () => {
   let environment: Record<string, string>;
 
   beforeAll(async () => {
-    // The very bundle `npm run build` makes, then the package `serverless deploy` would upload.
-    await buildLambda();
+    // The bundle `npm run build` made (global-setup.ts builds it only when missing), packaged as
+    // `serverless deploy` would upload it.
     service = await packageService({ stage: 'test', params: { upstreamUrl: UPSTREAM_URL } });
     zip = readZip(await readFile(join(service.dir, 'stream.zip')));
     fn = only(resourcesOfType(service, 'AWS::Lambda::Function'), 'one Lambda function')[1].Properties ?? {};
@@ -210,7 +210,7 @@ describe('serverless.yml packaged with osls', () => {
     });
 
     it('ships a zip that holds the bundle and nothing else', async () => {
-      const bundle = await readFile(join(ROOT, BUNDLE));
+      const bundle = await readFile(join(PROJECT_ROOT, BUNDLE));
 
       expect(zip.map((entry) => entry.name)).toEqual([BUNDLE]);
       expect(zip[0]?.data.equals(bundle)).toBe(true);

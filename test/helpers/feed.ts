@@ -6,7 +6,6 @@
 import type { Feed, FeedFactory, FeedHandlers, FeedStatus } from '../../core/feed.ts';
 import type { Quote } from '../../core/quote.ts';
 
-/** Options of {@link createFakeFeed}. */
 export interface FakeFeedOptions {
   /** Make the factory itself throw (a bug while opening the upstream). */
   throwOnOpen?: Error;

@@ -1,16 +1,14 @@
 /**
- * Test doubles for the Lambda side of a stream: a fake `responseStream` whose reader can be paused
- * deterministically, and a fake `Context` whose remaining time follows the (possibly faked) clock.
+ * A test double for the Lambda side of a stream: a fake `responseStream` whose reader can be paused
+ * deterministically.
  *
- * The fakes in Hono and Powertools acknowledge every write at once, which is why they never caught a
- * backpressure bug (STYLE §2.7 rule 11). Here the test decides: `hold()` keeps every write callback,
- * so bytes pile up in the Writable's buffer, `write()` returns false once `highWaterMark` is reached
- * and no `'drain'` comes until `release()`. "The client is slow" is a state, not a timing accident.
+ * The fakes in Hono and Powertools acknowledge every write at once, so a test built on them cannot
+ * catch a backpressure bug. Here the test decides: `hold()` keeps every write callback, so bytes pile
+ * up in the Writable's buffer, `write()` returns false once `highWaterMark` is reached and no
+ * `'drain'` comes until `release()`. "The client is slow" is a state, not a timing accident.
  */
-import type { Context } from 'aws-lambda';
 import { Writable } from 'node:stream';
 
-/** Options of {@link createFakeResponseStream}. */
 export interface FakeResponseStreamOptions {
   /** Bytes the Writable buffers before `write()` returns false. @defaultValue 16384 */
   highWaterMark?: number;
@@ -80,34 +78,4 @@ export function createFakeResponseStream(options: FakeResponseStreamOptions = {}
       return maxBufferedBytes;
     },
   });
-}
-
-/** Options of {@link createFakeContext}. */
-export interface FakeContextOptions {
-  /** The function's timeout, counted from the moment the context is created. @defaultValue 900000 */
-  timeoutMs?: number;
-  /** @defaultValue 'test-request-id' */
-  awsRequestId?: string;
-}
-
-/** A Lambda Context whose remaining time counts down on `Date.now()` (so fake timers drive it). */
-export function createFakeContext(options: FakeContextOptions = {}): Context {
-  const timeoutAt = Date.now() + (options.timeoutMs ?? 900_000);
-  const notUsed = (): never => {
-    throw new TypeError('legacy Context callbacks are not used by a streaming handler');
-  };
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'quote-stream-test',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:quote-stream-test',
-    memoryLimitInMB: '1024',
-    awsRequestId: options.awsRequestId ?? 'test-request-id',
-    logGroupName: '/aws/lambda/quote-stream-test',
-    logStreamName: 'test',
-    getRemainingTimeInMillis: () => Math.max(0, timeoutAt - Date.now()),
-    done: notUsed,
-    fail: notUsed,
-    succeed: notUsed,
-  };
 }

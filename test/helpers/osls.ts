@@ -1,16 +1,16 @@
 /**
  * Package serverless.yml offline with osls (`osls package --package DIR`) and read what it emits: the
  * CloudFormation template, the framework state and the function zips. No credentials, no network:
- * osls runs with a scrubbed environment and, where the kernel allows it, in a new network namespace
- * (research/aws-streaming.md §4 verified that packaging needs neither).
+ * osls runs with a scrubbed environment and, where the kernel allows it, in a new network namespace:
+ * packaging only reads serverless.yml and the bundle, so a run that reached for either would fail.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { inflateRawSync, crc32 } from 'node:zlib';
+import { PROJECT_ROOT } from './process.ts';
 
-const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
 const OSLS_BIN = join(PROJECT_ROOT, 'node_modules/osls/bin/serverless.js');
 
 /** One CloudFormation resource. */
@@ -21,7 +21,7 @@ export interface CfnResource {
 }
 
 /** The parts of a template the tests read. */
-export interface CfnTemplate {
+interface CfnTemplate {
   Resources: Record<string, CfnResource>;
   Outputs?: Record<string, unknown>;
 }

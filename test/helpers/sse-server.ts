@@ -4,16 +4,19 @@
  * It validates `symbols` and answers the contract's 400 JSON bodies itself, then hands each 200
  * stream to a script that writes frames, ends with `end`, cuts the socket or just stops. It
  * records every request (Last-Event-ID included) with timestamps, so tests can assert on
- * reconnects without sleeping. Its frame encoder is deliberately independent of core/sse.ts
- * (STYLE §2.7.7): clients must be checked against the contract, not against our server code.
+ * reconnects without sleeping. Its frame encoder is deliberately independent of core/sse.ts:
+ * clients must be checked against the contract, not against our server code.
  *
  * Tests use only `url` for behaviour that any contract server shows; `requests`, `waitFor` and
- * scripts are for what only a scripted server can stage (cuts, gaps, tiny retry values).
- * One file, slightly over the size target, so the server under test swaps out as one unit.
+ * scripts are for what only a scripted server can stage (cuts, gaps, tiny retry values, a held
+ * reconnect). With `staticDir` it also serves the built dashboard beside `/stream`, as `npm start`
+ * does, so the browser tests use this same server.
+ * One file, slightly over 300 lines, so the server under test swaps out as one unit.
  */
 import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { serveStatic } from '../../dev/static.ts';
 
 /** One request as the server saw it. Times are Date.now(), comparable across processes. */
 export interface RecordedRequest {
@@ -73,13 +76,17 @@ export class StreamWriter {
     const defaults = { symbols: this.request.symbols, throttleMs: 250, heartbeatMs: 15_000 };
     this.event('ready', { ...defaults, closesAt: Date.now() + 60_000, ...fields });
   }
-  /** A quote with deterministic prices and a fractional `ts` (the contract allows sub-ms). */
+  /**
+   * A quote with deterministic prices in whole cents (so a page shows two decimals and a 0.02
+   * spread), changing with every id, and a fractional `ts` (the contract allows sub-ms).
+   */
   quote(symbol: string, fields: Record<string, unknown> = {}): void {
     const id = this.nextId++;
-    const bid = 100 + id / 100;
+    const cents = 10_000 + id;
     const ts = performance.timeOrigin + performance.now();
     this.quotes++;
-    const q = { symbol, bid, ask: bid + 0.02, bidSize: 100, askSize: 200, last: bid + 0.01, ts };
+    const price = (offset: number): number => (cents + offset) / 100;
+    const q = { symbol, bid: price(0), ask: price(2), bidSize: 100, askSize: 200, last: price(1), ts };
     this.event('quote', { ...q, ...fields }, id);
   }
   comment(text = 'heartbeat'): void {
@@ -117,8 +124,9 @@ export class StreamWriter {
 /** Drives one stream. May be async; it should stop when `s.signal` aborts (client gone). */
 export type Script = (s: StreamWriter) => void | Promise<void>;
 
-/** Options of {@link contractStream}. */
+/** The shape of {@link contractStream}'s stream; every field has a default. */
 export interface ContractStreamOptions {
+  /** Quotes to write; `Infinity` writes until the client leaves. @defaultValue 3 */
   quotes?: number;
   /** Gap between quotes; 0 writes them all at once. */
   intervalMs?: number;
@@ -158,9 +166,12 @@ export interface SseServer {
 
 const CORS = { 'access-control-allow-origin': '*' };
 
-/** The contract's refusals (404 for any other path), or the accepted symbols. */
+/**
+ * The contract's refusals, or the accepted symbols. Any other path gets API Gateway's answer to an
+ * unknown route (403 "Missing Authentication Token"), as a wrong `?api=` base on a deployed stage does.
+ */
 function validate(url: URL, maxSymbols: number): { symbols: string[] } | { status: number; body: unknown } {
-  if (url.pathname !== '/stream') return { status: 404, body: { message: 'Not Found' } };
+  if (url.pathname !== '/stream') return { status: 403, body: { message: 'Missing Authentication Token' } };
   const values = url.searchParams.getAll('symbols');
   if (values.length === 0) {
     return { status: 400, body: { message: 'Missing required request parameters: [symbols]' } };
@@ -179,15 +190,38 @@ function validate(url: URL, maxSymbols: number): { symbols: string[] } | { statu
   return { symbols };
 }
 
-/** Start the server; register `close` as cleanup right away (STYLE §2.7.4). */
-export async function startSseServer(
-  options: { script?: Script; maxSymbols?: number } = {},
-): Promise<SseServer> {
+/** What the server does beyond the contract's defaults. */
+export interface SseServerOptions {
+  /** Drives every accepted stream. @defaultValue contractStream() */
+  script?: Script;
+  /** @defaultValue 50 */
+  maxSymbols?: number;
+  /**
+   * Answer an accepted stream only once this settles (no status line before): holds a reconnect
+   * so a test can look at a client that is waiting for it.
+   */
+  gate?: (request: RecordedRequest) => Promise<void> | undefined;
+  /** Serve this folder's files at any other path (GET), unrecorded, before the 403 for unknown routes. */
+  staticDir?: string;
+}
+
+/** Start the server; the caller registers `close` as cleanup right away. */
+export async function startSseServer(options: SseServerOptions = {}): Promise<SseServer> {
   const script = options.script ?? contractStream();
   const requests: RecordedRequest[] = [];
   const changes = new EventEmitter();
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (options.staticDir !== undefined && url.pathname !== '/stream' && req.method === 'GET') {
+      void serveStatic(options.staticDir, url.pathname, res).then((served) => {
+        if (!served) answer(req, res, url);
+      });
+      return;
+    }
+    answer(req, res, url);
+  });
+
+  function answer(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const header = req.headers['last-event-id'];
     const rec: RecordedRequest = {
       index: requests.length,
@@ -212,21 +246,27 @@ export async function startSseServer(
       res.end(JSON.stringify(checked.body));
     } else {
       rec.symbols = checked.symbols;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        'x-accel-buffering': 'no',
-        ...CORS,
-      });
-      res.flushHeaders();
-      void Promise.resolve(script(new StreamWriter(rec, res, () => changes.emit('change')))).catch(
-        (err: unknown) => {
-          res.destroy(err as Error); // a broken script must show up as a cut stream, not hang the test
-        },
-      );
+      void Promise.resolve(options.gate?.(rec)).then(() => stream(rec, res));
     }
     changes.emit('change');
-  });
+  }
+
+  function stream(rec: RecordedRequest, res: ServerResponse): void {
+    if (res.destroyed) return; // the client left while the gate held it
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-accel-buffering': 'no',
+      ...CORS,
+    });
+    res.flushHeaders();
+    void Promise.resolve(script(new StreamWriter(rec, res, () => changes.emit('change')))).catch(
+      (err: unknown) => {
+        res.destroy(err as Error); // a broken script must show up as a cut stream, not hang the test
+      },
+    );
+  }
+
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;

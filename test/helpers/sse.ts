@@ -1,15 +1,45 @@
 /**
- * Read an SSE response over a real HTTP connection through the independent eventsource-parser, never
- * our own encoder. Every wait is bounded and names what it waited for.
+ * Read SSE text through the independent eventsource-parser, never our own encoder: all of it at once
+ * ({@link parseSseText}), or a response over a real HTTP connection as it arrives ({@link openSse}).
+ * Every wait is bounded and names what it waited for.
  */
 import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { createParser } from 'eventsource-parser';
 
-/** One thing seen on the stream, in order. */
-export type SseItem =
-  | { kind: 'event'; event: string | undefined; id: string | undefined; data: string; at: number }
-  | { kind: 'comment'; text: string; at: number }
-  | { kind: 'retry'; ms: number; at: number };
+/** One thing an event stream holds, in order: an event, a comment or a `retry` field. */
+export type SseTextItem =
+  | { kind: 'event'; event: string | undefined; id: string | undefined; data: string }
+  | { kind: 'comment'; text: string }
+  | { kind: 'retry'; ms: number };
+
+/** One thing seen on a live stream, with the time it was parsed. */
+export type SseItem = SseTextItem & { at: number };
+
+/** Feed text in pieces; each complete item is reported once. `onError` gets what the parser refused. */
+function createItemParser(onItem: (item: SseTextItem) => void, onError: (error: Error) => void) {
+  return createParser({
+    onEvent: ({ event, id, data }) => onItem({ kind: 'event', event, id, data }),
+    onComment: (text) => onItem({ kind: 'comment', text }),
+    onRetry: (ms) => onItem({ kind: 'retry', ms }),
+    onError,
+  });
+}
+
+/**
+ * Everything in `text`, in order. A line the parser refuses (an unknown field, a bad `retry`) throws:
+ * our encoder must never write one.
+ */
+export function parseSseText(text: string): SseTextItem[] {
+  const items: SseTextItem[] = [];
+  const parser = createItemParser(
+    (item) => items.push(item),
+    (error) => {
+      throw error;
+    },
+  );
+  parser.feed(text);
+  return items;
+}
 
 /** An open SSE (or error) response. */
 export interface SseConnection {
@@ -49,16 +79,21 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
       const notify = (): void => {
         for (const wake of waiters) wake();
       };
-      const parser = createParser({
-        onEvent: (e) => items.push({ kind: 'event', event: e.event, id: e.id, data: e.data, at: Date.now() }),
-        onComment: (text) => items.push({ kind: 'comment', text, at: Date.now() }),
-        onRetry: (ms) => items.push({ kind: 'retry', ms, at: Date.now() }),
-      });
+      // A stream that breaks the grammar is still recorded as far as it parses; the test's own
+      // assertions on `items` then fail, with the server's bytes at hand in `bytes()`.
+      const parser = createItemParser(
+        (item) => items.push({ ...item, at: Date.now() }),
+        () => undefined,
+      );
+      // One decoder for the whole body: a character whose bytes span two TCP chunks must not become
+      // two U+FFFD, as decoding each chunk on its own would make it.
+      const decoder = new TextDecoder('utf-8');
       res.on('data', (chunk: Buffer) => {
         chunks.push(chunk);
-        parser.feed(chunk.toString('utf8'));
+        parser.feed(decoder.decode(chunk, { stream: true }));
         notify();
       });
+      res.on('end', () => parser.feed(decoder.decode()));
       res.on('aborted', () => (isAborted = true));
       res.on('error', () => (isAborted = true));
       res.on('close', () => {

@@ -1,8 +1,8 @@
 /**
  * A scripted native-protocol upstream on 127.0.0.1:0 for tests: the test decides every frame, and
  * can drop, refuse, stall or hang connections. It counts connections so a silent reconnect cannot
- * make a broken test pass (STYLE §2.7 rule 5), and every wait is bounded, names what it waited for,
- * and fails at once if the count was already passed.
+ * make a broken test pass, and every wait is bounded, names what it waited for, and fails at once
+ * if the count was already passed.
  *
  * Waits use the real setTimeout captured when this module loads, so they stay bounded while a test
  * fakes the clock of the code under test. (Slightly over 300 lines: the Counter and the FeedHandlers
@@ -88,7 +88,6 @@ export interface SubscribeFrame {
   symbols: string[];
 }
 
-/** Options of {@link startScriptedUpstream}. */
 export interface ScriptedUpstreamOptions {
   /** Close after the current test (onTestFinished); turn off when starting from beforeAll. @defaultValue true */
   autoClose?: boolean;

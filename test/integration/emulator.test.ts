@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../core/log.ts';
-import { startLocalServer, type LocalServer } from '../../emulator/apigw/server.ts';
+import { startLocalServer, type LocalServer, type LocalServerOptions } from '../../emulator/apigw/server.ts';
 import { installAwsLambdaGlobal } from '../../emulator/lambda/runtime.ts';
 import * as fixtures from '../helpers/handlers.ts';
 import { getText, openSse } from '../helpers/sse.ts';
@@ -12,8 +12,24 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function serve(handler: unknown, functionTimeoutS = 30, idleTimeoutMs?: number): Promise<string> {
-  server = await startLocalServer({ handler, functionTimeoutS, log: silentLogger, idleTimeoutMs });
+/** The route and validator this file exercises (the shape of the project's serverless.yml, spelled out). */
+const STREAM_API = { route: { method: 'GET', path: '/stream' }, requiredQueryParameters: ['symbols'] };
+
+/** The stand-in configured as serverless.yml configures API Gateway for the stream function. */
+async function serve(
+  handler: unknown,
+  functionTimeoutS = 30,
+  idleTimeoutMs?: number,
+  more: Partial<LocalServerOptions> = {},
+): Promise<string> {
+  server = await startLocalServer({
+    handler,
+    functionTimeoutS,
+    log: silentLogger,
+    idleTimeoutMs,
+    ...STREAM_API,
+    ...more,
+  });
   return server.url;
 }
 
@@ -32,6 +48,19 @@ describe('local runtime: API Gateway behaviour', () => {
     },
   );
 
+  it('names every missing required parameter, in the order they are configured', async () => {
+    const url = await serve(fixtures.echoesEvent(), 30, undefined, {
+      route: { method: 'GET', path: '/quotes' },
+      requiredQueryParameters: ['symbols', 'venue', 'fields'],
+    });
+
+    const res = await getText(`${url}/quotes?venue=X`);
+
+    expect(res.status).toBe(400);
+    expect(res.body).toBe('{"message":"Missing required request parameters: [symbols, fields]"}');
+    expect(server?.activeInvocations).toBe(0);
+  });
+
   it('answers unknown routes with 403 Missing Authentication Token', async () => {
     const url = await serve(fixtures.echoesEvent());
 
@@ -39,6 +68,40 @@ describe('local runtime: API Gateway behaviour', () => {
 
     expect(res.status).toBe(403);
     expect(res.body).toBe('{"message":"Missing Authentication Token"}');
+  });
+
+  it('hands requests outside the route to the fallback, and answers 403 when it has no answer', async () => {
+    const seen: string[] = [];
+    const url = await serve(fixtures.echoesEvent(), 30, undefined, {
+      fallback: (req, res) => {
+        seen.push(`${req.method} ${req.url}`);
+        if (req.url !== '/page') return false;
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('page');
+        return true;
+      },
+    });
+
+    const page = await getText(`${url}/page`);
+    const missing = await getText(`${url}/other`);
+    const api = await getText(`${url}/stream?symbols=AAPL`);
+
+    expect([page.status, page.body]).toEqual([200, 'page']);
+    expect([missing.status, missing.body]).toEqual([403, '{"message":"Missing Authentication Token"}']);
+    expect(api.status).toBe(201);
+    expect(seen).toEqual(['GET /page', 'GET /other']);
+  });
+
+  it('puts the configured gateway-response headers on its own answers only', async () => {
+    const url = await serve(fixtures.echoesEvent(), 30, undefined, {
+      gatewayResponseHeaders: { 'x-gateway': 'yes' },
+    });
+
+    const refused = await getText(`${url}/stream`);
+    const answered = await getText(`${url}/stream?symbols=AAPL`);
+
+    expect(refused.headers['x-gateway']).toBe('yes');
+    expect(refused.headers['access-control-allow-origin']).toBeUndefined();
+    expect(answered.headers['x-gateway']).toBeUndefined();
   });
 
   it('builds a REST v1 proxy event with both query maps and headers as sent', async () => {
@@ -137,7 +200,12 @@ describe('local runtime: API Gateway behaviour', () => {
 
   it('refuses a handler that streamifyResponse did not tag', async () => {
     await expect(
-      startLocalServer({ handler: fixtures.untagged(), functionTimeoutS: 30, log: silentLogger }),
+      startLocalServer({
+        ...STREAM_API,
+        handler: fixtures.untagged(),
+        functionTimeoutS: 30,
+        log: silentLogger,
+      }),
     ).rejects.toThrow(/streamifyResponse/);
   });
 });

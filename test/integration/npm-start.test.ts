@@ -3,59 +3,27 @@
  * Covers start-up refusal on bad configuration, a clean stop on SIGTERM, and the CLI clients against
  * it (ticker and load tester with a small N), each through its real command line.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { runNode, startGatewayProcess, type NodeRun } from '../helpers/process.ts';
 import { openSse } from '../helpers/sse.ts';
 
-const root = resolve(import.meta.dirname, '../..');
-
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exit: Promise<number | null>;
-}
-
-function run(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exit = once(child, 'exit').then(([code]) => code as number | null);
+/** Kill the process when the test ends, passed or failed, if it is still running. */
+function stopAtEnd<T extends NodeRun>(run: T): T {
   onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
   });
-  return { child, stdout: () => stdout, stderr: () => stderr, exit };
+  return run;
 }
 
-/** Start `npm start`'s entry on an ephemeral port and wait for its `listening` log line. */
-async function start(env: Record<string, string> = {}): Promise<Run & { url: string }> {
-  const gateway = run(['dev/main.ts'], { PORT: '0', ...env });
-  const url = await new Promise<string>((ok, fail) => {
-    const timer = setTimeout(
-      () => fail(new Error(`no "listening" line within 15 s: ${gateway.stderr()}`)),
-      15_000,
-    );
-    const check = (): void => {
-      const match = /"msg":"listening","url":"([^"]+)"/.exec(gateway.stdout());
-      if (match) {
-        clearTimeout(timer);
-        ok(match[1] as string);
-      }
-    };
-    gateway.child.stdout?.on('data', check);
-    void gateway.exit.then((code) => fail(new Error(`exited with ${code}: ${gateway.stderr()}`)));
-  });
-  return { ...gateway, url };
+function run(args: string[], env: Record<string, string> = {}): NodeRun {
+  return stopAtEnd(runNode(args, { LOG_LEVEL: 'info', ...env }));
+}
+
+async function start(env: Record<string, string> = {}): Promise<NodeRun & { url: string }> {
+  return stopAtEnd(await startGatewayProcess(env));
 }
 
 describe('npm start', () => {
@@ -119,8 +87,11 @@ describe('npm start', () => {
 
     expect(code).toBe(0);
     const lines = ticker.stdout().trim().split('\n');
-    expect(lines.length).toBeGreaterThan(0);
-    for (const line of lines) expect(line).toMatch(/^(AAPL|MSFT)\s/);
+    const quoted = lines.map((line) => /^(AAPL|MSFT) bid=\S+ ask=\S+ .*\bts=\S+ id=(\d+)$/.exec(line));
+    expect(quoted, ticker.stdout()).not.toContain(null);
+    // Both symbols, and ids 1, 2, 3, …: every quote event of the stream became one line.
+    expect(new Set(quoted.map((match) => match?.[1]))).toEqual(new Set(['AAPL', 'MSFT']));
+    expect(quoted.map((match) => Number(match?.[2]))).toEqual(lines.map((_, i) => i + 1));
   });
 
   it('runs the load tester with a small N and writes its JSON summary', async () => {
@@ -146,7 +117,8 @@ describe('npm start', () => {
 
     expect(code).toBe(0);
     expect(summary.streams).toMatchObject({ opened: 3, failed: 0 });
-    expect(summary.events.quote).toBeGreaterThan(0);
+    // One first-quote time per stream: each of the three got quotes from the embedded simulator.
+    expect(summary.timeToFirstQuoteMs.count).toBe(3);
     expect(summary.ids.gaps).toBe(0);
   });
 });

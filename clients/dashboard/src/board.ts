@@ -4,9 +4,9 @@
  * the row, or from the keyboard: each symbol is a button (Tab, Enter/Space), and the arrow keys,
  * Home and End move the selection between rows.
  */
-import type { SymbolState } from './market.ts';
-import { midOf, priceOf } from './market.ts';
-import { formatChange, formatPrice } from './format.ts';
+import type { SymbolState } from './quote-book.ts';
+import { midOf, priceOf } from './quote-book.ts';
+import { formatChange, formatPriceFixed } from './format.ts';
 import { sparklinePoints } from './sparkline.ts';
 
 /** DOM, callbacks and preferences for {@link createBoard}. */
@@ -17,7 +17,7 @@ export interface BoardOptions {
   onRemove(symbol: string): void;
 }
 
-/** Handle returned by {@link createBoard}. */
+/** The quote table: its rows, their updates and the selection. */
 export interface Board {
   setSymbols(symbols: readonly string[]): void;
   update(state: SymbolState): void;
@@ -135,7 +135,7 @@ export function createBoard(options: BoardOptions): Board {
       const row = rows.get(state.symbol);
       if (!row) return;
       const { quote, previous, decimals } = state;
-      const price = (value: number | undefined): string => formatPrice(value, decimals);
+      const price = (value: number | undefined): string => formatPriceFixed(value, decimals);
       row.cells.bid.textContent = price(quote.bid);
       row.cells.ask.textContent = price(quote.ask);
       row.cells.last.textContent = price(quote.last);

@@ -7,10 +7,10 @@
  * ourselves because its tick-mark types assume whole seconds (tradingview/lightweight-charts#1342).
  */
 import type { IChartApi, ISeriesApi, LineData, Time, UTCTimestamp } from 'lightweight-charts';
-import type { Point, SymbolState } from './market.ts';
+import type { Point, SymbolState } from './quote-book.ts';
 import { formatClock } from './format.ts';
 
-/** Handle returned by {@link createQuoteChart}. */
+/** The bid/ask chart of the selected symbol, drawn on first use. */
 export interface QuoteChart {
   /** Shows `symbol` with the history in `state` (none yet when `undefined`), or the empty hint for `null`. */
   show(symbol: string | null, state: SymbolState | undefined): void;

@@ -8,25 +8,39 @@
  * - A cut stream (no `end`): the browser's `EventSource` reconnects by itself after the `retry:`
  *   hint and sends `Last-Event-ID`; we only show it.
  * - A refused stream (any non-200): `EventSource` gives up without exposing the status or the body,
- *   so we `fetch` the same URL once to read the 400 JSON, then abort that request.
+ *   so we `fetch` the same URL once to read it, then abort that request. A 4xx that retrying cannot
+ *   heal (a 400 for bad symbols, API Gateway's 403 for a wrong `?api=` path) stops the page with
+ *   the server's message, as it stops the ticker; anything else is retried with backoff.
  * - A symbol change keeps the old stream until the new one has answered 200 (make before break),
  *   so a rejected symbol never blanks the board.
  *
- * About 300 lines: this is the page's one state machine (STYLE §2.1 lets the protocol state
- * machine be the long file); parsing (events.ts) and the 400 probe (probe.ts) are kept out of it.
+ * About 300 lines because it is the page's one state machine, kept whole so every transition
+ * reads in one place. Payload checks (clients/sse/contract.ts, shared with the terminal clients),
+ * the backoff (clients/sse/backoff.ts, likewise) and the refusal probe (probe.ts) live elsewhere.
  * @see docs/CONTRACT.md §2, docs/dashboard.md
  */
-import type { End, Quote, Ready, Rejection, UpstreamStatus } from './events.ts';
-import { parseEnd, parseQuote, parseReady, parseStatus } from './events.ts';
-import type { ProbeResult } from './probe.ts';
-import { probeStream } from './probe.ts';
+import { DEFAULT_RETRY_MS, ReconnectPolicy } from '../../sse/backoff.ts';
+import {
+  decodeMessage,
+  type ContractEvent,
+  type QuoteData,
+  type ReadyData,
+  type StatusData,
+} from '../../sse/contract.ts';
+import { probeStream, type ProbeResult, type Rejection } from './probe.ts';
 
 /** What the connection is doing, for the status bar. */
 export type Phase =
   | { kind: 'idle' }
   | { kind: 'connecting' }
   | { kind: 'live'; closesAt: number | null }
-  | { kind: 'rotating'; end: End; reconnectAt: number | null }
+  | {
+      kind: 'rotating';
+      /** The `end` event's reason, or `unknown` when its payload broke the contract. */
+      reason: string;
+      quotes: number | undefined;
+      reconnectAt: number | null;
+    }
   | {
       kind: 'reconnecting';
       cause: 'cut' | 'unreachable' | 'refused';
@@ -53,16 +67,19 @@ export interface Counters {
 /** Callbacks and injectable globals; see {@link createConnection}. */
 export interface ConnectionOptions {
   url(symbols: readonly string[]): string;
-  /** Pause before reopening after `end`; `EventSource` hides the `retry:` field, so this is the contract's `RETRY_MS` default. @defaultValue 1000 */
+  /**
+   * Pause before reopening after `end`, and the floor of every backoff: `EventSource` hides the
+   * `retry:` field, so this stands in for it. @defaultValue the contract's `RETRY_MS` default (1000)
+   */
   reconnectAfterEndMs?: number;
   onPhase(phase: Phase): void;
   /** The symbols now being streamed (after a 200), or `[]`. */
   onApplied(symbols: string[]): void;
-  /** The gateway answered 400 for `symbols`; `candidate` says whether the old stream is still running. */
+  /** The gateway refused `symbols` for good (a 4xx); `candidate` says whether the old stream is still running. */
   onRejected(rejection: Rejection, symbols: string[], candidate: boolean): void;
-  onReady(ready: Ready): void;
-  onQuote(quote: Quote, receivedAt: number): void;
-  onUpstream(status: UpstreamStatus): void;
+  onReady(ready: ReadyData): void;
+  onQuote(quote: QuoteData, receivedAt: number): void;
+  onUpstream(status: StatusData): void;
   /** Any event arrived (heartbeat comments never reach `EventSource` listeners). */
   onEvent(receivedAt: number, lastEventId: string): void;
   onCounters(counters: Counters): void;
@@ -72,7 +89,7 @@ export interface ConnectionOptions {
   EventSource?: typeof EventSource;
 }
 
-/** Handle returned by {@link createConnection}. */
+/** What the page can ask of its connection. */
 export interface Connection {
   setSymbols(symbols: readonly string[]): void;
   close(): void;
@@ -86,15 +103,16 @@ interface Stream {
   closesAt: number | null;
 }
 
-const MAX_BACKOFF_MS = 30_000;
-
 /** Opens and keeps open the stream for a changing list of symbols. */
 export function createConnection(options: ConnectionOptions): Connection {
   const ES = options.EventSource ?? EventSource;
   const fetchImpl = options.fetch ?? fetch.bind(globalThis);
   const now = options.now ?? (() => performance.timeOrigin + performance.now());
-  const random = options.random ?? Math.random;
-  const reconnectAfterEndMs = options.reconnectAfterEndMs ?? 1000;
+  // The terminal clients' policy: full jitter between the retry time and a doubling ceiling.
+  const policy = new ReconnectPolicy({
+    random: options.random,
+    retryMs: options.reconnectAfterEndMs ?? DEFAULT_RETRY_MS,
+  });
   const counters: Counters = { streams: 0, ends: 0, cuts: 0, skipped: 0 };
   const probes = new AbortController(); // aborted by close(): drops every probe in flight
   let applied: string[] = [];
@@ -102,7 +120,6 @@ export function createConnection(options: ConnectionOptions): Connection {
   let candidate: Stream | null = null;
   let candidateToken = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let failures = 0; // streams in a row that did not reach `ready`
   let phase: Phase = { kind: 'idle' };
 
   const setPhase = (next: Phase): void => {
@@ -113,10 +130,6 @@ export function createConnection(options: ConnectionOptions): Connection {
     counters[key] += 1;
     options.onCounters({ ...counters });
   };
-  // Half-jittered doubling up to a cap, so many open pages do not come back in step.
-  const backoffMs = (attempt: number): number =>
-    Math.round(Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (attempt - 1)) * (0.5 + random() / 2));
-
   function openStream(symbols: string[]): Stream {
     const stream: Stream = {
       es: new ES(options.url(symbols)),
@@ -158,7 +171,7 @@ export function createConnection(options: ConnectionOptions): Connection {
       void probe(stream.symbols).then((result) => {
         if (token !== candidateToken) return;
         if (result.kind === 'rejected') options.onRejected(result.rejection, stream.symbols, true);
-        else replaceCurrent(stream.symbols); // not a 400: go through the ordinary reconnect path
+        else replaceCurrent(stream.symbols); // may heal: go through the ordinary reconnect path
       });
       return;
     }
@@ -169,14 +182,16 @@ export function createConnection(options: ConnectionOptions): Connection {
       const wasOpen = stream.isOpen;
       stream.isOpen = false;
       if (wasOpen) count('cuts');
-      if (!wasOpen) failures += 1;
+      // The browser waits by itself; counting the failure makes our own next wait back off further.
+      if (!wasOpen) policy.failures += 1;
       const attempt = phase.kind === 'reconnecting' && !wasOpen ? phase.attempt + 1 : 1;
       const cause = wasOpen || phase.kind === 'reconnecting' ? 'cut' : 'unreachable';
       setPhase({ kind: 'reconnecting', cause, lastEventId: stream.lastEventId, attempt, retryAt: null });
       return;
     }
     // [spec] A non-200 status or another content type "fails the connection": readyState is CLOSED
-    // and EventSource never retries, nor does it expose the status or body. Ask fetch what it was.
+    // and EventSource never retries, nor does it expose the status or body. Ask fetch what it was:
+    // a 4xx that will not heal stops here; anything else is retried with backoff.
     stream.es.close();
     void probe(stream.symbols).then((result) => {
       if (stream !== current) return;
@@ -192,30 +207,30 @@ export function createConnection(options: ConnectionOptions): Connection {
 
   function streamOnReady(stream: Stream, event: MessageEvent<string>): void {
     if (stream !== current) return;
-    const ready = parseReady(event.data);
+    const decoded = decode('ready', event);
     seen(stream, event);
-    if (!ready) return count('skipped');
-    failures = 0;
-    stream.closesAt = ready.closesAt ?? null;
+    if (decoded.type !== 'ready') return count('skipped');
+    policy.reset();
+    stream.closesAt = decoded.data.closesAt;
     setPhase({ kind: 'live', closesAt: stream.closesAt });
-    options.onReady(ready);
+    options.onReady(decoded.data);
   }
 
   function streamOnQuote(stream: Stream, event: MessageEvent<string>): void {
     if (stream !== current) return;
     const receivedAt = now();
-    const quote = parseQuote(event.data);
+    const decoded = decode('quote', event);
     seen(stream, event, receivedAt);
-    if (!quote) return count('skipped');
+    if (decoded.type !== 'quote') return count('skipped');
     if (phase.kind !== 'live') setPhase({ kind: 'live', closesAt: stream.closesAt });
-    options.onQuote(quote, receivedAt);
+    options.onQuote(decoded.data, receivedAt);
   }
 
   function streamOnStatus(stream: Stream, event: MessageEvent<string>): void {
     if (stream !== current) return;
-    const status = parseStatus(event.data);
+    const decoded = decode('status', event);
     seen(stream, event);
-    if (status) options.onUpstream(status);
+    if (decoded.type === 'status') options.onUpstream(decoded.data);
     else count('skipped');
   }
 
@@ -226,10 +241,20 @@ export function createConnection(options: ConnectionOptions): Connection {
     seen(stream, event);
     current = null;
     count('ends');
-    const end = parseEnd(event.data);
+    // [contract] `end` is the last event even when its payload is broken: the stream is over.
+    const decoded = decode('end', event);
+    if (decoded.type !== 'end') count('skipped');
+    const end = decoded.type === 'end' ? decoded.data : undefined;
+    const reason = end?.reason ?? 'unknown';
     // `deadline` is the planned rotation; anything else backs off in case the gateway is unwell.
-    const delayMs = end.reason === 'deadline' ? reconnectAfterEndMs : backoffMs((failures += 1));
-    reopenAfter(delayMs, (reconnectAt) => ({ kind: 'rotating', end, reconnectAt }));
+    const delayMs = reason === 'deadline' ? policy.afterClean() : policy.afterFailure();
+    reopenAfter(delayMs, (reconnectAt) => ({ kind: 'rotating', reason, quotes: end?.quotes, reconnectAt }));
+  }
+
+  /** Check a payload against the contract, exactly as the terminal clients do. */
+  function decode(type: string, event: MessageEvent<string>): ContractEvent {
+    const id = event.lastEventId === '' ? undefined : event.lastEventId;
+    return decodeMessage({ event: type, data: event.data, id });
   }
 
   function seen(stream: Stream, event: MessageEvent<string>, receivedAt = now()): void {
@@ -238,15 +263,15 @@ export function createConnection(options: ConnectionOptions): Connection {
   }
 
   function scheduleReconnect(stream: Stream, detail: string): void {
-    failures += 1;
+    const delayMs = policy.afterFailure();
     const base = {
       kind: 'reconnecting',
       cause: 'refused',
       lastEventId: stream.lastEventId,
-      attempt: failures,
+      attempt: policy.failures,
       detail,
     } as const;
-    reopenAfter(backoffMs(failures), (retryAt) => ({ ...base, retryAt }));
+    reopenAfter(delayMs, (retryAt) => ({ ...base, retryAt }));
   }
 
   /** Show `phaseAt(when)`, then after `delayMs` show `phaseAt(null)` and reopen the applied symbols. */
@@ -268,7 +293,7 @@ export function createConnection(options: ConnectionOptions): Connection {
     current?.es.close();
     applied = symbols;
     options.onApplied([...applied]);
-    failures = 0;
+    policy.reset();
     setPhase({ kind: 'connecting' });
     current = openStream(symbols);
   }

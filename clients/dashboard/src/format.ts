@@ -8,8 +8,8 @@ export function decimalsOf(value: number): number {
   return dot === -1 ? 0 : Math.min(8, text.length - dot - 1);
 }
 
-/** A price with a fixed number of decimals and thousands separators. */
-export function formatPrice(value: number | undefined, decimals: number): string {
+/** A price with the symbol's fixed number of decimals (see decimalsOf) and thousands separators. */
+export function formatPriceFixed(value: number | undefined, decimals: number): string {
   if (value === undefined) return '—';
   return value.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
 }
@@ -36,8 +36,8 @@ export function formatAge(ms: number): string {
   return `${Math.round(ms / 60_000)} min`;
 }
 
-/** A countdown as `m:ss` (or `s.s s` under ten seconds, where the tenths matter). */
-export function formatCountdown(ms: number): string {
+/** A duration as `m:ss` (or `s.s s` under ten seconds, where the tenths matter), for countdowns. */
+export function formatMinutesSeconds(ms: number): string {
   if (ms < 10_000) return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
   const seconds = Math.round(ms / 1000);
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;

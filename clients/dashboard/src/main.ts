@@ -5,9 +5,9 @@
 import { createBoard } from './board.ts';
 import { createQuoteChart } from './chart.ts';
 import { createConnection } from './connection.ts';
-import type { Rejection } from './events.ts';
-import { createMarket } from './market.ts';
 import { pageSearch, parsePageParams, parseSymbolText, streamUrl, unique } from './params.ts';
+import type { Rejection } from './probe.ts';
+import { createQuoteBook } from './quote-book.ts';
 import { createStatusBar } from './status.ts';
 
 function byId<T extends HTMLElement>(id: string): T {
@@ -18,7 +18,7 @@ function byId<T extends HTMLElement>(id: string): T {
 
 const now = (): number => performance.timeOrigin + performance.now();
 const params = parsePageParams(location.search);
-const market = createMarket();
+const book = createQuoteBook();
 const input = byId<HTMLInputElement>('add-input');
 const inputError = byId('add-error');
 const status = createStatusBar(
@@ -51,7 +51,7 @@ function select(symbol: string | null): void {
   if (symbol === selected) return;
   selected = symbol;
   board.select(symbol);
-  chart.show(symbol, symbol === null ? undefined : market.get(symbol));
+  chart.show(symbol, symbol === null ? undefined : book.get(symbol));
 }
 
 function showInputError(message: string | null): void {
@@ -75,7 +75,7 @@ const connection = createConnection({
     requested = symbols;
     board.setSymbols(symbols);
     for (const symbol of symbols) {
-      const state = market.get(symbol);
+      const state = book.get(symbol);
       if (state) board.update(state);
     }
     if (symbols.length > 0) history.replaceState(null, '', pageSearch(symbols, params.apiBase));
@@ -102,7 +102,7 @@ const connection = createConnection({
   },
   onQuote(quote, receivedAt) {
     if (!applied.includes(quote.symbol)) return;
-    const state = market.apply(quote);
+    const state = book.apply(quote);
     board.update(state);
     chart.push(state);
     status.noteQuote(receivedAt, quote.ts);

@@ -9,7 +9,7 @@
  */
 
 /** Watched when the page is opened without `?symbols=`, so `/` shows a live board at once. */
-export const DEFAULT_SYMBOLS: readonly string[] = ['AAPL', 'MSFT', 'NVDA', 'BTC-USD', 'ETH-USD'];
+const DEFAULT_SYMBOLS: readonly string[] = ['AAPL', 'MSFT', 'NVDA', 'BTC-USD', 'ETH-USD'];
 
 /** What the page was asked to show. */
 export interface PageParams {

@@ -1,13 +1,27 @@
 /**
  * Reads why the gateway refused a stream. `EventSource` hides the status and body of a non-200
- * answer, so the dashboard asks `fetch` for the same URL, reads a 400's JSON body, and aborts at
- * once otherwise (a 200 here would be a second live stream).
+ * answer, so the dashboard asks `fetch` for the same URL and decides as the terminal clients do:
+ * a 4xx that retrying cannot heal (see isFatalStatus) is a rejection, read up to the shared body
+ * bound; any other answer is retried. The request is aborted at once either way (a 200 here would
+ * be a second live stream).
  * @see docs/CONTRACT.md §2 Request (the 400 bodies)
  */
-import type { Rejection } from './events.ts';
-import { parseRejection } from './events.ts';
+import { isFatalStatus } from '../../sse/backoff.ts';
+import { decodeRefusalBody, readLimitedText } from '../../sse/refusal.ts';
 
-/** A 400 with its reason, or any other answer (a status or a network error) in words. */
+/** Why a stream was refused for good, or (without `status`) why the page refused to open one. */
+export interface Rejection {
+  /** The HTTP status; absent when the page itself refused (an unusable `?api=`). */
+  status?: number;
+  /** What to show: a 400's own message, or `HTTP <status>: <detail>` for any other refusal. */
+  message: string;
+  /** The gateway's code (`invalid_symbols`, `too_many_symbols`), when it sent one. */
+  error?: string;
+  /** The symbols the gateway named as invalid. */
+  invalid: string[];
+}
+
+/** A refusal for good, or any other answer (a status or a network error) in words. */
 export type ProbeResult = { kind: 'rejected'; rejection: Rejection } | { kind: 'answered'; detail: string };
 
 /** Fetches `url` once; `signal` lets the caller drop a probe that no longer matters. */
@@ -21,11 +35,16 @@ export async function probeStream(
   signal.addEventListener('abort', abort, { once: true });
   try {
     const response = await fetchImpl(url, { signal: controller.signal, cache: 'no-store' });
-    if (response.status !== 400) return { kind: 'answered', detail: `HTTP ${response.status}` };
-    const body = await response.text();
+    const { status } = response;
+    if (!isFatalStatus(status)) return { kind: 'answered', detail: `HTTP ${status}` };
+    const refusal = decodeRefusalBody(await readLimitedText(response.body));
+    // A 400's message is the gateway's own sentence about the symbols; any other refusal (API
+    // Gateway's 403 "Missing Authentication Token" for a wrong path) needs its status to make sense.
+    const message =
+      status === 400 && refusal.message !== undefined ? refusal.message : `HTTP ${status}: ${refusal.detail}`;
     return {
       kind: 'rejected',
-      rejection: parseRejection(body) ?? { message: `HTTP 400 ${body.slice(0, 200)}`, invalid: [] },
+      rejection: { status, message, error: refusal.error, invalid: refusal.invalid },
     };
   } catch (error) {
     return { kind: 'answered', detail: error instanceof Error ? error.message : String(error) };

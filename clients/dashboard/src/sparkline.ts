@@ -1,8 +1,8 @@
 /** Sparkline geometry: recent mids → an SVG `points` list scaled into a width × height box. */
 
 /** Sparkline box in SVG user units; the cell's CSS decides the rendered size. */
-export const SPARK_WIDTH = 80;
-export const SPARK_HEIGHT = 24;
+const SPARK_WIDTH = 80;
+const SPARK_HEIGHT = 24;
 
 /**
  * Scales `values` to fill the box, newest on the right; a flat series draws a centred line.

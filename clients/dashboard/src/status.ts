@@ -8,8 +8,9 @@
  * ignored), so "last event" is the age of the last `ready`, `quote`, `status` or `end`.
  */
 import type { Counters, Phase } from './connection.ts';
-import type { UpstreamStatus } from './events.ts';
-import { formatAge, formatCountdown, formatMs } from './format.ts';
+import type { Rejection } from './probe.ts';
+import type { StatusData } from '../../sse/contract.ts';
+import { formatAge, formatMinutesSeconds, formatMs } from './format.ts';
 import { createMedian, createRateMeter } from './stats.ts';
 
 /** The elements the bar writes to. */
@@ -24,10 +25,10 @@ export interface StatusElements {
   streams: HTMLElement;
 }
 
-/** Handle returned by {@link createStatusBar}. */
+/** What the page tells the connection bar. */
 export interface StatusBar {
   setPhase(phase: Phase): void;
-  setUpstream(status: UpstreamStatus | null): void;
+  setUpstream(status: StatusData | null): void;
   setCounters(counters: Counters): void;
   noteEvent(receivedAt: number, lastEventId: string): void;
   noteQuote(receivedAt: number, ts: number): void;
@@ -43,7 +44,7 @@ const LABELS: Record<Phase['kind'], string> = {
 };
 
 function describe(phase: Phase, now: number): string {
-  const until = (at: number): string => formatCountdown(at - now);
+  const until = (at: number): string => formatMinutesSeconds(at - now);
   switch (phase.kind) {
     case 'idle':
       return 'Add a symbol to start streaming.';
@@ -53,11 +54,10 @@ function describe(phase: Phase, now: number): string {
       if (phase.closesAt === null) return 'Streaming.';
       return phase.closesAt > now ? `Planned rotation in ${until(phase.closesAt)}` : 'Planned rotation due…';
     case 'rotating': {
-      const quotes =
-        phase.end.quotes === undefined ? '' : `, ${phase.end.quotes.toLocaleString('en-US')} quotes`;
+      const quotes = phase.quotes === undefined ? '' : `, ${phase.quotes.toLocaleString('en-US')} quotes`;
       const next =
         phase.reconnectAt === null ? 'opening a new stream…' : `new stream in ${until(phase.reconnectAt)}`;
-      return `Stream ended on purpose (${phase.end.reason}${quotes}) · ${next}`;
+      return `Stream ended on purpose (${phase.reason}${quotes}) · ${next}`;
     }
     case 'reconnecting': {
       const attempt = phase.attempt > 1 ? ` (attempt ${phase.attempt})` : '';
@@ -70,8 +70,15 @@ function describe(phase: Phase, now: number): string {
       return `${what} · browser retrying${resume}${attempt}`;
     }
     case 'rejected':
-      return `The gateway refused these symbols: ${phase.rejection.message}`;
+      return describeRejected(phase.rejection);
   }
+}
+
+/** Why the page stopped: a 400 is about the symbols; another 4xx usually means a wrong `?api=`. */
+function describeRejected({ status, message }: Rejection): string {
+  if (status === undefined) return message;
+  if (status === 400) return `The gateway refused these symbols: ${message}`;
+  return `The gateway refused the stream (${message}) and will not be retried. Check that ?api= is the stage's base URL.`;
 }
 
 /** Creates the bar and its refresh timer (five times a second, for the countdown and ages). */

@@ -3,7 +3,7 @@
  * answered by msw so nothing leaves the machine; any request msw does not answer fails the test.
  */
 import { http, HttpResponse } from 'msw';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { openSseStream } from '../../../clients/sse/reader.ts';
 import { guardEgress } from '../../helpers/no-egress.ts';
 
@@ -69,9 +69,18 @@ describe('clients against a deployed stage (msw)', () => {
   });
 
   it('fails a request to a host nobody answers for instead of letting it leave the machine', async () => {
+    // msw reports the unhandled request on console.error; captured here so a pass prints nothing,
+    // and asserted, so the guard (not a network error of its own) is what failed the request.
+    const reported = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    onTestFinished(() => reported.mockRestore());
+
     const opened = await openSseStream('https://unmocked.example.com/stream?symbols=AAPL');
 
     expect(opened.ok).toBe(false);
     expect(opened.ok ? undefined : opened.error.code).toBe('connect_failed');
+    expect(reported).toHaveBeenCalledOnce();
+    expect(String(reported.mock.calls[0]?.[0])).toMatch(
+      /intercepted a request without a matching request handler[\s\S]*unmocked\.example\.com/,
+    );
   });
 });

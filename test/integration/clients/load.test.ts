@@ -1,6 +1,6 @@
 /**
- * clients/loadtest/main.ts as a child process against test/helpers/sse-server.ts, plus the per-stream
- * accounting (clients/loadtest/tracker.ts) fed synthetic bytes. The run tests read the `--json` summary.
+ * clients/loadtest/main.ts as a child process against test/helpers/sse-server.ts; the run tests read
+ * the `--json` summary. The per-stream accounting fed synthetic bytes: test/unit/clients/loadtest/.
  * "any server" tests need only a contract server's `url`; the exact-count tests need a scripted
  * one, because a real gateway ends streams on its own schedule.
  */
@@ -9,9 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, test, type TestContext } from 'vitest';
-import { LoadStats } from '../../../clients/loadtest/stats.ts';
-import { newSlot, StreamTracker } from '../../../clients/loadtest/tracker.ts';
+import { describe, test, type TestContext } from 'vitest';
 import type { LoadSummary } from '../../../clients/loadtest/stats.ts';
 import { contractStream, startSseServer, type Script, type SseServer } from '../../helpers/sse-server.ts';
 
@@ -32,7 +30,7 @@ function tempFile(onTestFinished: Cleanup, name: string): string {
   return join(dir, name);
 }
 
-/** Run load.ts to completion; the runner's timeout is the only bound (it stops by itself). */
+/** Run the load tester to completion; the runner's timeout is the only bound (it stops by itself). */
 function runLoad(
   onTestFinished: Cleanup,
   args: string[],
@@ -49,7 +47,7 @@ function runLoad(
 }
 
 // The runs spend most of their time waiting on timers and sockets, so they overlap well.
-describe.concurrent('load.ts run', () => {
+describe.concurrent('loadtest run', () => {
   test('3 connections for 2 s: opened 3, clean ends with Last-Event-ID reconnects, no id gaps', async ({
     onTestFinished,
     expect,
@@ -82,12 +80,12 @@ describe.concurrent('load.ts run', () => {
     expect(s.ids).toEqual({ gaps: 0, missing: 0, outOfOrder: 0, invalid: 0 });
     expect(s.endMismatches).toBe(0);
     expect(s.heartbeats).toBeGreaterThan(0);
-    // A stream whose headers arrived just before the stop may have no first byte yet: one per slot at most.
+    // A stream whose headers arrived just before the stop may have no first byte yet: one per client at most.
     expect(s.timeToFirstByteMs.count).toBeLessThanOrEqual(s.requests.ok);
     expect(s.timeToFirstByteMs.count).toBeGreaterThanOrEqual(s.requests.ok - 3);
     expect(s.quoteLatencyMs.count).toBe(s.events.quote);
     expect(s.cpu.userMs).toBeGreaterThan(0);
-    // Every request after a slot's first carried the last id that slot saw.
+    // Every request after a client's first carried the last id that client saw.
     expect(server.requests.filter((r) => r.lastEventId === undefined)).toHaveLength(3);
     expect(
       server.requests.filter((r) => r.lastEventId !== undefined).every((r) => /^\d+$/.test(r.lastEventId!)),
@@ -155,7 +153,7 @@ describe.concurrent('load.ts run', () => {
   });
 });
 
-describe.concurrent('load.ts arguments', () => {
+describe.concurrent('loadtest arguments', () => {
   test('any server: refuses a non-loopback URL without --allow-remote', async ({
     onTestFinished,
     expect,
@@ -188,6 +186,17 @@ describe.concurrent('load.ts arguments', () => {
     });
   });
 
+  test('--help points at --self-test for throughput figures and prints none of its own', async ({
+    onTestFinished,
+    expect,
+  }) => {
+    const run = await runLoad(onTestFinished, ['--help']);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('--self-test');
+    expect(run.stdout).not.toMatch(/\d{1,3},\d{3}/); // a figure like "660,000" goes stale unnoticed
+  });
+
   test('--self-test reports a verified parse rate through the live parsing path', async ({
     onTestFinished,
     expect,
@@ -204,52 +213,5 @@ describe.concurrent('load.ts arguments', () => {
     for (const f of selfTest)
       expect(f).toMatchObject({ verified: true, eventsPerSecond: expect.any(Number) });
     expect(run.stdout).toMatch(/events\/s/);
-  });
-});
-
-describe('StreamTracker', () => {
-  const enc = (s: string): Buffer => Buffer.from(s);
-  const quote = (id: number, ts = 1000): string =>
-    `id: ${id}\nevent: quote\ndata: {"symbol":"A","bid":1,"ask":2,"ts":${ts}}\n\n`;
-
-  test('counts id gaps and out-of-order ids, carried across reconnects of one slot', () => {
-    const stats = new LoadStats();
-    const slot = newSlot();
-
-    new StreamTracker(stats, slot, 0).feed(enc(quote(1) + quote(2) + quote(4)), 1, 1000);
-    new StreamTracker(stats, slot, 0).feed(enc(quote(5) + quote(5) + quote(9)), 1, 1000);
-
-    expect(stats.ids).toEqual({ gaps: 2, missing: 4, outOfOrder: 1, invalid: 0 });
-    expect(slot.lastEventId).toBe('9');
-  });
-
-  test('checks end against what arrived, and ignores anything after end', () => {
-    const stats = new LoadStats();
-    const good = `${quote(1)}event: end\ndata: {"reason":"deadline","quotes":1,"lastEventId":"1"}\n\n`;
-    const bad = `${quote(2)}event: end\ndata: {"reason":"shutdown","quotes":5,"lastEventId":"2"}\n\n${quote(3)}`;
-
-    const first = new StreamTracker(stats, newSlot(), 0);
-    first.feed(enc(good), 1, 1000);
-    const second = new StreamTracker(stats, newSlot(), 0);
-    second.feed(enc(bad), 1, 1000);
-
-    expect(first.ended && second.ended).toBe(true);
-    expect(stats.endMismatches).toBe(1);
-    expect(stats.endReasons).toEqual({ deadline: 1, shutdown: 1 });
-    expect(stats.events.quote).toBe(2);
-  });
-
-  test('records latency as receive time − ts, heartbeats, first byte and first quote', () => {
-    const stats = new LoadStats();
-    const tracker = new StreamTracker(stats, newSlot(), 10);
-
-    tracker.feed(enc(': heartbeat\n\n'), 12, 5000);
-    tracker.feed(enc(quote(1, 4997.5) + quote(2, 5001)), 15, 5000);
-
-    expect(stats.heartbeats).toBe(1);
-    expect(stats.ttfb.maxValue).toBe(2000);
-    expect(stats.firstQuote.maxValue).toBe(5000);
-    expect(stats.latency.maxValue).toBe(2500);
-    expect(stats.negativeLatency).toBe(1);
   });
 });

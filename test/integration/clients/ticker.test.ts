@@ -2,19 +2,11 @@
  * clients/ticker/main.ts as a user runs it: a child process with stdout piped (not a TTY), against
  * test/helpers/sse-server.ts. Tests marked "any server" need only a contract server's `url`;
  * the rest stage cuts and small retry values. The terminal table is tested through its pure
- * renderer (clients/ticker/view.ts), since a child's TTY is not ours to fake here.
+ * renderer in test/unit/clients/ticker/view.test.ts, and on a real pty in ticker-tty.test.ts.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import {
-  applyQuote,
-  formatCountdown,
-  formatQuoteLine,
-  initialState,
-  painter,
-  renderTable,
-} from '../../../clients/ticker/view.ts';
 import { contractStream, startSseServer, type Script, type SseServer } from '../../helpers/sse-server.ts';
 
 const TICKER = fileURLToPath(new URL('../../../clients/ticker/main.ts', import.meta.url));
@@ -191,52 +183,5 @@ describe('ticker, piped', () => {
     for (const flag of ['--url', '--once', '--json', '--verbose', '--help', 'Last-Event-ID', 'Exit status']) {
       expect(help.stdout).toContain(flag);
     }
-  });
-});
-
-describe('ticker view', () => {
-  const quote = (symbol: string, bid: number) => ({
-    symbol,
-    bid,
-    ask: bid + 0.02,
-    bidSize: 3,
-    askSize: 4,
-    ts: Date.UTC(2025, 0, 2, 9, 30),
-  });
-
-  test('formats a piped line with the symbol first and every price field', () => {
-    expect(formatQuoteLine('17', { ...quote('AAPL', 189.12), ask: 189.14, last: 189.13 })).toBe(
-      'AAPL bid=189.12 ask=189.14 last=189.13 bidSize=3 askSize=4 ts=1735810200000 id=17',
-    );
-  });
-
-  test('renders arrows for moves, waiting rows, and a status line with upstream and countdown', () => {
-    const state = initialState(['AAPL', 'MSFT', 'GOOG']);
-    applyQuote(state, '1', quote('AAPL', 100));
-    applyQuote(state, '2', quote('AAPL', 101));
-    applyQuote(state, '3', quote('MSFT', 50));
-    applyQuote(state, '4', quote('MSFT', 49));
-    state.connection = 'connected';
-    state.upstream = { feed: 'reconnecting', attempt: 2 };
-    state.ready = { symbols: ['AAPL'], throttleMs: 250, heartbeatMs: 15000, closesAt: 1_000_000 + 125_000 };
-
-    const text = renderTable(state, 1_000_000, painter(false));
-
-    const [header, aapl, msft, goog, , status] = text.split('\n');
-    expect(header).toMatch(/^SYMBOL\s+BID\s+ASK\s+LAST\s+CHANGE/);
-    expect(aapl).toMatch(/^AAPL\s+▲\s+101\.00\s+101\.02\s+—\s+\+1\.00%\s+3×4\s+09:30:00\.000$/);
-    expect(msft).toMatch(/^MSFT\s+▼\s+49\.00/);
-    expect(goog).toMatch(/^GOOG\s+·.*waiting$/);
-    expect(status).toBe(
-      '● connected · upstream reconnecting (attempt 2) · rotates in 2m 05s · 4 quotes · 0 reconnects · last id 4',
-    );
-  });
-
-  test.each([
-    [125_000, 'rotates in 2m 05s'],
-    [9_400, 'rotates in 9s'],
-    [-5, 'rotating now'],
-  ])('countdown %i ms → %s', (left, text) => {
-    expect(formatCountdown(1_000 + left, 1_000)).toBe(text);
   });
 });

@@ -1,5 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { computeDeadline, startDeadlineTimer } from '../../../core/deadline.ts';
+import {
+  computeDeadline,
+  finishGraceMs,
+  isTimeoutTooShort,
+  minTimeoutMs,
+  startDeadlineTimer,
+} from '../../../core/deadline.ts';
 
 const NOW = 1_732_280_000_000;
 const REMAINING_MS = 900_000;
@@ -105,5 +111,42 @@ describe('startDeadlineTimer', () => {
     timer.cancel();
 
     expect(onDeadline).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('finishGraceMs', () => {
+  it.each([
+    [10_000, 1000],
+    [2000, 1000],
+    [1999, 999],
+    [500, 250],
+    [10, 5],
+  ])('gives a margin of %s ms a grace of %s ms: half the margin, at most 1 s', (marginMs, graceMs) => {
+    expect(finishGraceMs(marginMs)).toBe(graceMs);
+  });
+});
+
+describe('isTimeoutTooShort', () => {
+  it('holds up to two margins plus the finish grace, and not one millisecond above', () => {
+    expect(minTimeoutMs(10_000)).toBe(21_000);
+    expect(isTimeoutTooShort(21_000, 10_000)).toBe(true);
+    expect(isTimeoutTooShort(21_001, 10_000)).toBe(false);
+  });
+
+  it('uses the smaller grace of a small margin', () => {
+    expect(minTimeoutMs(500)).toBe(1250);
+    expect(isTimeoutTooShort(1250, 500)).toBe(true);
+    expect(isTimeoutTooShort(2000, 500)).toBe(false);
+  });
+
+  it('holds for a timeout that could only close a stream at once, whatever the jitter', () => {
+    const marginMs = 300;
+    const timeoutMs = minTimeoutMs(marginMs);
+
+    // The earliest deadline the jitter can draw leaves no more than the finish grace to stream.
+    const earliest = computeDeadline({ now: 0, remainingMs: timeoutMs, marginMs, random: () => 1 });
+
+    expect(earliest).toBeLessThanOrEqual(finishGraceMs(marginMs));
+    expect(isTimeoutTooShort(timeoutMs, marginMs)).toBe(true);
   });
 });

@@ -1,27 +1,6 @@
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { describe, expect, it } from 'vitest';
 import { encodeComment, encodeEvent, encodeRetry } from '../../../core/sse.ts';
-
-/** Everything the independent eventsource-parser reports for `text`, in order. */
-function parse(
-  text: string,
-): Array<
-  | { kind: 'event'; event: EventSourceMessage }
-  | { kind: 'comment'; text: string }
-  | { kind: 'retry'; ms: number }
-> {
-  const out: ReturnType<typeof parse> = [];
-  const parser = createParser({
-    onEvent: (event) => out.push({ kind: 'event', event }),
-    onComment: (comment) => out.push({ kind: 'comment', text: comment }),
-    onRetry: (ms) => out.push({ kind: 'retry', ms }),
-    onError: (error) => {
-      throw error;
-    },
-  });
-  parser.feed(text);
-  return out;
-}
+import { parseSseText as parse } from '../../helpers/sse.ts';
 
 describe('encodeEvent', () => {
   it('writes id, event and data lines in that order, ended by a blank line', () => {
@@ -42,7 +21,7 @@ describe('encodeEvent', () => {
     const frame = encodeEvent({ event: 'ping', data: '' });
 
     expect(frame).toBe('event: ping\ndata: \n\n');
-    expect(parse(frame)).toEqual([{ kind: 'event', event: { event: 'ping', data: '' } }]);
+    expect(parse(frame)).toEqual([{ kind: 'event', event: 'ping', data: '' }]);
   });
 
   it.each([
@@ -53,7 +32,7 @@ describe('encodeEvent', () => {
     const frame = encodeEvent({ event: 'note', data });
 
     expect(frame).toBe('event: note\ndata: a\ndata: b\ndata: c\n\n');
-    expect(parse(frame)).toEqual([{ kind: 'event', event: { event: 'note', data: 'a\nb\nc' } }]);
+    expect(parse(frame)).toEqual([{ kind: 'event', event: 'note', data: 'a\nb\nc' }]);
   });
 
   it.each([
@@ -79,7 +58,7 @@ describe('encodeEvent', () => {
     const frame = encodeEvent({ data: ' padded' });
 
     expect(frame).toBe('data:  padded\n\n');
-    expect(parse(frame)).toEqual([{ kind: 'event', event: { data: ' padded' } }]);
+    expect(parse(frame)).toEqual([{ kind: 'event', data: ' padded' }]);
   });
 
   it('parses back with eventsource-parser to the same id, event and data', () => {
@@ -91,7 +70,7 @@ describe('encodeEvent', () => {
 
     const parsed = parse(events.map(encodeEvent).join(''));
 
-    expect(parsed).toEqual(events.map((event) => ({ kind: 'event', event })));
+    expect(parsed).toEqual(events.map((event) => ({ kind: 'event', ...event })));
   });
 });
 
@@ -179,12 +158,12 @@ describe('a whole stream', () => {
     );
     expect(parse(text)).toEqual([
       { kind: 'retry', ms: 1000 },
-      { kind: 'event', event: { event: 'ready', data: ready } },
-      { kind: 'event', event: { id: '17', event: 'quote', data: quote } },
+      { kind: 'event', event: 'ready', data: ready },
+      { kind: 'event', id: '17', event: 'quote', data: quote },
       { kind: 'comment', text: 'heartbeat' },
-      { kind: 'event', event: { event: 'status', data: '{"feed":"reconnecting","attempt":2}' } },
+      { kind: 'event', event: 'status', data: '{"feed":"reconnecting","attempt":2}' },
       { kind: 'retry', ms: 1000 },
-      { kind: 'event', event: { event: 'end', data: end } },
+      { kind: 'event', event: 'end', data: end },
     ]);
   });
 });

@@ -1,10 +1,10 @@
-import { createParser } from 'eventsource-parser';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createJsonLogger } from '../../../core/log.ts';
 import { serializeQuote } from '../../../core/quote.ts';
 import { runStreamSession, type StreamResult } from '../../../core/stream-session.ts';
 import { createFakeFeed, makeQuote, type FakeFeed } from '../../helpers/feed.ts';
 import { createFakeResponseStream, type FakeResponseStream } from '../../helpers/lambda.ts';
+import { parseSseText } from '../../helpers/sse.ts';
 
 const SETTINGS = { throttleMs: 250, heartbeatMs: 15_000, retryMs: 1000 };
 const LIFETIME_MS = 60_000;
@@ -16,19 +16,11 @@ type Item =
   | { kind: 'comment'; text: string }
   | { kind: 'event'; event: string | undefined; id: string | undefined; data: unknown };
 
+/** The stream as the independent eventsource-parser reads it, with each event's data parsed as JSON. */
 function parseStream(text: string): Item[] {
-  const items: Item[] = [];
-  const parser = createParser({
-    onRetry: (ms) => items.push({ kind: 'retry', ms }),
-    onComment: (comment) => items.push({ kind: 'comment', text: comment }),
-    onEvent: ({ event, id, data }) =>
-      items.push({ kind: 'event', event, id, data: JSON.parse(data) as unknown }),
-    onError: (error) => {
-      throw error;
-    },
-  });
-  parser.feed(text);
-  return items;
+  return parseSseText(text).map((item) =>
+    item.kind === 'event' ? { ...item, data: JSON.parse(item.data) as unknown } : item,
+  );
 }
 
 /** A compact view of the stream: `retry`, `: heartbeat`, `ready`, `quote#17 AAPL@100`, `status`, `end`. */

@@ -130,7 +130,6 @@ describe('parseSymbols', () => {
         error: 'too_many_symbols',
         message: 'Too many symbols: 4 requested, at most 3 allowed per stream.',
         max: 3,
-        count: 4,
       },
     });
   });

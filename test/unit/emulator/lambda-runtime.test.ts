@@ -38,7 +38,7 @@ describe('awslambda.streamifyResponse', () => {
 });
 
 describe('awslambda.HttpResponseStream.from', () => {
-  it('writes the exact prelude bytes of research/aws-streaming.md §1.4 on the first write', async () => {
+  it('writes the exact prelude bytes (compact JSON metadata, then 8 NUL bytes) on the first write', async () => {
     const stream = createResponseStream(tagged());
     const body = collect(stream);
     const http = lambda.HttpResponseStream.from(stream, {

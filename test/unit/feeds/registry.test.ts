@@ -1,24 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { FEED_NAMES, resolveFeedAdapter } from '../../../feeds/registry.ts';
+import { FEED_NAMES, getFeedAdapter } from '../../../feeds/registry.ts';
 import { nativeAdapter } from '../../../feeds/native.ts';
 
-describe('resolveFeedAdapter', () => {
-  it('resolves `native` to the native adapter', () => {
-    const resolved = resolveFeedAdapter('native');
-
-    expect(resolved).toEqual({ ok: true, adapter: nativeAdapter });
+describe('getFeedAdapter', () => {
+  it('returns the native adapter for `native`', () => {
+    expect(getFeedAdapter('native')).toBe(nativeAdapter);
   });
 
+  // core/config.ts refuses these names at start-up; reaching here with one is a programmer error.
   it.each(['alpaca', 'Native', ' native', '', 'constructor', '__proto__', 'toString'])(
-    'refuses %j with a config issue that lists the known names',
+    'throws a TypeError for %j instead of resolving a prototype member',
     (name) => {
-      const resolved = resolveFeedAdapter(name);
-
-      expect(resolved).toEqual({
-        ok: false,
-        known: ['native'],
-        issue: { variable: 'FEED', value: name, expected: 'one of native' },
-      });
+      expect(() => getFeedAdapter(name)).toThrow(TypeError);
     },
   );
 });
@@ -26,9 +19,6 @@ describe('resolveFeedAdapter', () => {
 describe('FEED_NAMES', () => {
   it('lists every registered adapter by its own name', () => {
     expect(FEED_NAMES).toEqual(['native']);
-    for (const name of FEED_NAMES) {
-      const resolved = resolveFeedAdapter(name);
-      expect(resolved.ok && resolved.adapter.name).toBe(name);
-    }
+    for (const name of FEED_NAMES) expect(getFeedAdapter(name).name).toBe(name);
   });
 });

@@ -4,8 +4,6 @@ import { parseSymbols } from '../../../core/symbols.ts';
 import {
   STREAM_HEADERS,
   corsHeaders,
-  maxSymbolsInputLength,
-  planStreamRequest,
   readStreamRequest,
   rejectionResponse,
 } from '../../../handlers/apigw.ts';
@@ -39,7 +37,6 @@ describe('readStreamRequest', () => {
     const request = readStreamRequest(event);
 
     expect(request.symbolValues).toEqual(['AAPL,MSFT']);
-    expect(request.requestId).toBe('req-1');
   });
 
   it('takes every repeated value from the multi-value map, which wins over the single one', () => {
@@ -192,65 +189,11 @@ describe('STREAM_HEADERS', () => {
   });
 });
 
-describe('maxSymbolsInputLength', () => {
-  it('admits the longest valid request, MAX_SYMBOLS symbols of 20 characters joined by commas', () => {
-    const longest = Array.from({ length: 50 }, (_, i) => `S${String(i).padStart(19, '0')}`).join(',');
-
-    const limit = maxSymbolsInputLength(50);
-
-    expect(parseSymbols([longest], 50).ok).toBe(true);
-    expect(longest.length).toBeLessThanOrEqual(limit);
-  });
-});
-
 describe('corsHeaders: origin case', () => {
   it('matches a listed origin case-insensitively and echoes what the browser sent', () => {
     expect(corsHeaders('https://Desk.Example.com', ['https://desk.example.com'])).toEqual({
       'access-control-allow-origin': 'https://Desk.Example.com',
       vary: 'origin',
-    });
-  });
-});
-
-describe('planStreamRequest', () => {
-  const config = { maxSymbols: 3, corsOrigins: '*' as const };
-  const eventWith = (query: Record<string, string[]>, headers: Record<string, string> = {}) =>
-    ({
-      queryStringParameters: Object.fromEntries(Object.entries(query).map(([k, v]) => [k, v.at(-1)])),
-      multiValueQueryStringParameters: query,
-      headers,
-      multiValueHeaders: {},
-      requestContext: { requestId: 'r' },
-    }) as unknown as APIGatewayProxyEvent;
-
-  it('plans a stream with the parsed symbols, the id to continue after and CORS', () => {
-    const plan = planStreamRequest(eventWith({ symbols: ['aapl,MSFT'] }, { 'last-event-id': '41' }), config);
-
-    expect(plan).toEqual({
-      ok: true,
-      symbols: ['AAPL', 'MSFT'],
-      lastEventId: 41,
-      cors: { 'access-control-allow-origin': '*' },
-    });
-  });
-
-  it('refuses an input too long to hold a valid list without parsing it', () => {
-    const plan = planStreamRequest(eventWith({ symbols: ['A,'.repeat(200)] }), config);
-
-    expect(plan.ok).toBe(false);
-    expect(plan.ok ? undefined : plan.code).toBe('too_many_symbols');
-    expect(plan.ok ? undefined : JSON.parse(plan.response.body)).toMatchObject({
-      error: 'too_many_symbols',
-      max: 3,
-    });
-  });
-
-  it('refuses invalid symbols with the contract body and CORS', () => {
-    const plan = planStreamRequest(eventWith({ symbols: ['A..B'] }), config);
-
-    expect(plan.ok ? undefined : plan.response).toMatchObject({
-      statusCode: 400,
-      headers: { 'content-type': 'application/json', 'access-control-allow-origin': '*' },
     });
   });
 });

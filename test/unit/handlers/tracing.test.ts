@@ -7,7 +7,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import AWSXRay from 'aws-xray-sdk-core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createJsonLogger, type Logger } from '../../../core/log.ts';
-import type { StreamSummary } from '../../../core/summary.ts';
+import type { StreamSummary } from '../../../core/stream-session.ts';
 import { STREAM_SUBSEGMENT_NAME, TRACE_SERVICE_NAME, createStreamTracer } from '../../../handlers/tracing.ts';
 
 type Segment = InstanceType<typeof AWSXRay.Segment>;

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nativeAdapter } from '../../../feeds/native.ts';
-import { GARBAGE_FRAMES, encodeBatch, parseClientFrame } from '../../../simulator/protocol.ts';
+import { encodeBatch, parseClientFrame } from '../../../simulator/protocol.ts';
 
 const text = (s: string): Buffer => Buffer.from(s, 'utf8');
 
@@ -45,13 +44,5 @@ describe('encodeBatch', () => {
   it('sends one message bare and several as a JSON array', () => {
     expect(encodeBatch(['{"a":1}'])).toBe('{"a":1}');
     expect(encodeBatch(['{"a":1}', '{"b":2}'])).toBe('[{"a":1},{"b":2}]');
-  });
-});
-
-describe('GARBAGE_FRAMES', () => {
-  it('are each exactly one malformed part to the native adapter', () => {
-    const decoded = GARBAGE_FRAMES.map((frame) => nativeAdapter.decode(frame));
-
-    expect(decoded).toEqual(GARBAGE_FRAMES.map(() => ({ messages: [], malformed: 1 })));
   });
 });

@@ -3,13 +3,13 @@
  * "change"), recent mids for the sparkline and a bounded bid/ask history for the chart.
  * Memory is bounded by the symbol count times {@link HISTORY_POINTS}.
  */
-import type { Quote } from './events.ts';
+import type { QuoteData } from '../../sse/contract.ts';
 import { decimalsOf } from './format.ts';
 
 /** Mid prices kept for a row's sparkline. */
-export const SPARK_POINTS = 60;
+const SPARK_POINTS = 60;
 /** Bid/ask points kept for the chart (about four minutes at the default 250 ms throttle). */
-export const HISTORY_POINTS = 1000;
+const HISTORY_POINTS = 1000;
 
 /** One chart point: quote time in epoch ms, bid and ask. */
 export interface Point {
@@ -21,8 +21,8 @@ export interface Point {
 /** Everything the board and the chart show for one symbol. */
 export interface SymbolState {
   symbol: string;
-  quote: Quote;
-  previous: Quote | null;
+  quote: QuoteData;
+  previous: QuoteData | null;
   /** `last` (or the mid when the feed sends no `last`) of the first quote this page saw. */
   reference: number;
   /** Decimals to show: the most any price of this symbol has needed so far, at least 2. */
@@ -31,24 +31,24 @@ export interface SymbolState {
   history: Point[];
 }
 
-/** The page's per-symbol memory. */
-export interface Market {
-  apply(quote: Quote): SymbolState;
+/** The page's per-symbol memory of quotes. */
+export interface QuoteBook {
+  apply(quote: QuoteData): SymbolState;
   get(symbol: string): SymbolState | undefined;
 }
 
 /** Mid of a quote. */
-export const midOf = (quote: Quote): number => (quote.bid + quote.ask) / 2;
+export const midOf = (quote: QuoteData): number => (quote.bid + quote.ask) / 2;
 /** The price "change" is measured on: `last`, or the mid for quote-only feeds. */
-export const priceOf = (quote: Quote): number => quote.last ?? midOf(quote);
+export const priceOf = (quote: QuoteData): number => quote.last ?? midOf(quote);
 
 function pushBounded<T>(list: T[], item: T, max: number): void {
   list.push(item);
   if (list.length > max) list.splice(0, list.length - max);
 }
 
-/** Creates an empty market; states survive a symbol's removal so "change" keeps its reference. */
-export function createMarket(): Market {
+/** Creates an empty book; states survive a symbol's removal so "change" keeps its reference. */
+export function createQuoteBook(): QuoteBook {
   const states = new Map<string, SymbolState>();
   return {
     apply(quote) {

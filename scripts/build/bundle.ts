@@ -1,0 +1,153 @@
+/**
+ * Bundle each Lambda handler into one self-contained ESM file with esbuild (dist/<name>/index.mjs,
+ * the file serverless.yml packages alone), and refuse a bundle that is over budget or would load at
+ * run time anything but Node built-ins and the optional `ws` add-ons.
+ *
+ * - `ws` requires its optional native add-ons (bufferutil, utf-8-validate) inside try/catch; they stay
+ *   external, and the `createRequire` banner gives the ESM bundle a real `require` so that the
+ *   try/catch sees a normal MODULE_NOT_FOUND (and so bundled CommonJS can load Node built-ins).
+ * - Packages are bundled from their CommonJS builds ({@link preferCommonJs}).
+ * - fast-json-stringify arrives as the serializer it generated ahead of time
+ *   (core/quote-serializer.generated.js, docs/decisions/009-serialiser.md): should a module compile a
+ *   schema at run time again, the library's compiler would push the bundle over its budget.
+ * @see docs/decisions/005-deployment.md
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { isBuiltin } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import * as esbuild from 'esbuild';
+import { preferCommonJs } from './prefer-cjs.ts';
+
+/** The project's root folder. */
+export const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
+
+/** Lambda handlers: output folder name → entry module. `dist/<name>/index.mjs` exports `handler`. */
+export const LAMBDA_ENTRIES: Readonly<Record<string, string>> = Object.freeze({
+  stream: 'handlers/stream.ts',
+});
+
+/**
+ * Largest accepted bundle, in bytes. Import time grows with the code Node must compile, and a 128 MB
+ * function gets a fourteenth of a vCPU; 250 KB leaves room above today's ~210 KB but fails the build
+ * when a dependency drags in a toolchain (fast-json-stringify's compiler alone adds ~200 KB).
+ */
+export const BUNDLE_BUDGET_BYTES = 250_000;
+
+/** Packages a bundle may leave to `require` at run time: optional add-ons that `ws` loads in try/catch. */
+const OPTIONAL_EXTERNALS = ['bufferutil', 'utf-8-validate'];
+
+const REQUIRE_BANNER = [
+  "import { createRequire as __qsCreateRequire } from 'node:module';",
+  'const require = __qsCreateRequire(import.meta.url);',
+].join('\n');
+
+export interface BuildOptions {
+  /** @defaultValue {@link PROJECT_ROOT} */
+  root?: string;
+  /** @defaultValue `<root>/dist` */
+  outdir?: string;
+  /** @defaultValue {@link LAMBDA_ENTRIES} */
+  entries?: Readonly<Record<string, string>>;
+  /** @defaultValue {@link BUNDLE_BUDGET_BYTES} */
+  budgetBytes?: number;
+  /** More esbuild plugins, run first: the serializer measurement swaps the serializer with them. */
+  plugins?: esbuild.Plugin[];
+}
+
+/** One package's share of a bundle. */
+export interface PackageShare {
+  /** npm package name, or `(project)` for our own sources. */
+  name: string;
+  bytes: number;
+}
+
+/** What the build produced for one handler. */
+export interface BundleReport {
+  name: string;
+  /** Absolute path of the bundle. */
+  file: string;
+  bytes: number;
+  /** Largest contributors first. */
+  packages: PackageShare[];
+}
+
+/**
+ * Bundle every entry and check each bundle: within the budget, and nothing left to load at run time
+ * but Node built-ins and the optional `ws` add-ons. Throws on any failure; returns one report per entry.
+ */
+export async function buildLambda(options: BuildOptions = {}): Promise<BundleReport[]> {
+  const root = options.root ?? PROJECT_ROOT;
+  const outdir = options.outdir ?? join(root, 'dist');
+  const budget = options.budgetBytes ?? BUNDLE_BUDGET_BYTES;
+  const reports: BundleReport[] = [];
+  for (const [name, entry] of Object.entries(options.entries ?? LAMBDA_ENTRIES)) {
+    const result = await esbuild.build({
+      absWorkingDir: root,
+      entryPoints: { [`${name}/index`]: join(root, entry) },
+      outdir,
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node24',
+      minify: true,
+      // Error classes set `name` themselves; keeping names would only grow the bundle.
+      keepNames: false,
+      legalComments: 'eof',
+      external: OPTIONAL_EXTERNALS,
+      banner: { js: REQUIRE_BANNER },
+      plugins: [...(options.plugins ?? []), preferCommonJs()],
+      metafile: true,
+      write: false,
+      logLevel: 'warning',
+    });
+    const bundle = only(result.outputFiles, `one output file for ${entry}`);
+    const output = only(Object.values(result.metafile.outputs), `one metafile output for ${entry}`);
+    const unexpected = output.imports
+      .filter((i) => i.external && !isBuiltin(i.path) && !OPTIONAL_EXTERNALS.includes(i.path))
+      .map((i) => i.path);
+    if (unexpected.length > 0) {
+      throw new Error(
+        `${entry} would load ${unexpected.join(', ')} at run time; the zip holds only the bundle`,
+      );
+    }
+    const size = bundle.contents.byteLength;
+    if (size > budget) {
+      throw new Error(
+        `${relative(root, bundle.path)} is ${formatKb(size)}, over the ${formatKb(budget)} budget`,
+      );
+    }
+    // Replace the previous bundle atomically: a test or local run importing it never sees half a file.
+    await mkdir(dirname(bundle.path), { recursive: true });
+    const partial = `${bundle.path}.${process.pid}.tmp`;
+    await writeFile(partial, bundle.contents);
+    await rename(partial, bundle.path);
+    reports.push({
+      name,
+      file: bundle.path,
+      bytes: size,
+      packages: packageShares(output.inputs),
+    });
+  }
+  return reports;
+}
+
+/** Bytes as the build prints them: `211.4 KB`. */
+export function formatKb(bytes: number): string {
+  return `${(bytes / 1000).toFixed(1)} KB`;
+}
+
+function only<T>(items: readonly T[], what: string): T {
+  if (items.length !== 1) throw new Error(`esbuild produced ${items.length} files, expected ${what}`);
+  return items[0] as T;
+}
+
+/** Sum bundled bytes per npm package (our own files under `(project)`), largest first. */
+function packageShares(inputs: Record<string, { bytesInOutput: number }>): PackageShare[] {
+  const totals = new Map<string, number>();
+  for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
+    const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? '(project)';
+    totals.set(name, (totals.get(name) ?? 0) + bytesInOutput);
+  }
+  return [...totals].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
+}
