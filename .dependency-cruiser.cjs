@@ -99,6 +99,13 @@ module.exports = {
       },
     },
     {
+      name: 'dashboard-has-no-node-built-ins',
+      severity: 'error',
+      comment: 'A bare `fs` or `events` is a Node built-in too, which a browser does not have.',
+      from: { path: '^clients/dashboard/src/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
       name: 'production-never-imports-tests-or-tools',
       severity: 'error',
       from: { path: '^(core|feeds|handlers|common|emulator|dev|simulator|clients)/' },

@@ -40,7 +40,8 @@ export function finishGraceMs(marginMs: number): number {
 /**
  * Whether a function timeout is too short for DEADLINE_MARGIN_MS: a stream may close as early as two
  * margins before the timeout and then needs its finish grace, so with no more time than that, every
- * stream would end as soon as it starts.
+ * stream would end as soon as it starts. The one rule for both places that check it: `npm start`
+ * refuses to start, the Lambda handler logs a warning (it cannot refuse a deployed timeout).
  */
 export function isTimeoutTooShort(timeoutMs: number, marginMs: number): boolean {
   return timeoutMs <= minTimeoutMs(marginMs);

@@ -14,7 +14,12 @@ const MAX_INVALID_LISTED = 20;
 /** Longest invalid entry echoed back; longer ones are cut with an ellipsis. */
 const MAX_INVALID_ECHO = 32;
 
-/** API Gateway's request-validator message for a missing `symbols`; the gateway answers the same bytes. */
+/**
+ * API Gateway's request-validator message for a missing `symbols`. The handler answers the same bytes
+ * for a `symbols` that is present but blank, which the validator lets through. emulator/apigw/answers.ts
+ * builds the validator's own message separately on purpose: the emulator stands in for AWS and imports
+ * nothing of ours, and the tests pin both to the same bytes.
+ */
 const MISSING_SYMBOLS_MESSAGE = 'Missing required request parameters: [symbols]';
 
 /** Why a `symbols` request was refused: the code, and the fields of the 400 body. */

@@ -72,7 +72,6 @@ async function importBundle(path: string, env: Env): Promise<LoadedHandler> {
   if (importedBundles.has(href)) {
     throw new Error(`${path} is already loaded in this process; copy it to a new path to load it again`);
   }
-  importedBundles.add(href);
   const saved = new Map(Object.keys(env).map((key) => [key, process.env[key]]));
   const apply = (values: Iterable<[string, string | undefined]>): void => {
     for (const [key, value] of values) {
@@ -82,7 +81,10 @@ async function importBundle(path: string, env: Env): Promise<LoadedHandler> {
   };
   apply(Object.entries(env));
   try {
-    return (await import(href)) as LoadedHandler;
+    const loaded = (await import(href)) as LoadedHandler;
+    // Only a bundle that loaded counts: after a failed cold start the same path may be tried again.
+    importedBundles.add(href);
+    return loaded;
   } finally {
     apply(saved);
   }

@@ -50,15 +50,17 @@ export class ReconnectPolicy {
   }
 
   /**
-   * After a cut stream or a failed request: full jitter in `[retry, min(cap, retry × 2^(n−1))]`
-   * (common/backoff.ts), so clients cut at once do not come back in step. The floor honours the
-   * server's hint, which the HTML spec makes the reconnection time (§9.2.3); a hint above the cap
-   * wins over the cap for the same reason.
+   * After the n-th cut stream or failed request in a row: full jitter in
+   * `[retry, min(cap, retry × 2^n)]` (common/backoff.ts), so clients cut at once (a gateway restart
+   * ends every page's stream together) do not come back in step, not even the first time. The floor
+   * honours the server's hint, which the HTML spec makes the reconnection time (§9.2.3); a hint above
+   * the cap wins over the cap for the same reason.
    */
   afterFailure(): number {
     this.failures++;
     return backoffDelayMs({
-      attempt: this.failures,
+      // One attempt ahead, so the first failure's window is [retry, 2 × retry], not retry exactly.
+      attempt: this.failures + 1,
       baseMs: this.retryMs,
       floorMs: this.retryMs,
       capMs: Math.max(this.#capMs, this.retryMs),

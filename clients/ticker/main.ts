@@ -33,7 +33,7 @@ Options:
 
 Reconnecting: after 'end' it waits the server's retry: hint and reconnects with Last-Event-ID,
 so ids continue. After a cut stream (no 'end', reported on stderr) or the n-th failed request in
-a row it backs off: a random wait between retry and retry x 2^(n-1), capped at 30 s. A 4xx other
+a row it backs off: a random wait between retry and retry x 2^n, capped at 30 s. A 4xx other
 than 408/429 is final.
 A stream silent for 2 x heartbeatMs + 5 s counts as cut.
 

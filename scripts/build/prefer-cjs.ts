@@ -2,8 +2,8 @@
  * An esbuild plugin that bundles each package from its CommonJS build where it has one.
  *
  * An ESM `import` of a Node built-in is linked at start-up through an ESM facade that reads every
- * export; for `node:http` that loads undici (behind lazily loaded exports, Node 24), 15–25 ms of
- * compiling. esbuild keeps such imports as top-level `import` statements even for code that is only
+ * export; for `node:http` that loads undici (behind lazily loaded exports, Node 24), a noticeable part of a
+ * cold import. esbuild keeps such imports as top-level `import` statements even for code that is only
  * initialised later (Powertools' ESM build imports `node:http` and `node:https`). From a package's
  * CommonJS build they become `require()` calls through the bundle's `createRequire` banner: no
  * facade, and nothing loaded until the code runs.

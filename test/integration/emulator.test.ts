@@ -12,6 +12,12 @@ afterEach(async () => {
   server = undefined;
 });
 
+/**
+ * How long to wait for an invocation to return after its stream was destroyed: a guard that turns a
+ * hang into a failure naming it, not a speed claim (the runtime tells the handler at once).
+ */
+const INVOCATION_RETURN_WAIT_MS = 5000;
+
 /** The route and validator this file exercises (the shape of the project's serverless.yml, spelled out). */
 const STREAM_API = { route: { method: 'GET', path: '/stream' }, requiredQueryParameters: ['symbols'] };
 
@@ -150,7 +156,9 @@ describe('local runtime: API Gateway behaviour', () => {
 
     stream.destroy();
 
-    await vi.waitFor(() => expect(server?.activeInvocations).toBe(0), { timeout: 1000 });
+    await vi.waitFor(() => expect(server?.activeInvocations).toBe(0), {
+      timeout: INVOCATION_RETURN_WAIT_MS,
+    });
   });
 
   it('cuts a stream that stays silent past the idle limit, as API Gateway does', async () => {
@@ -161,7 +169,9 @@ describe('local runtime: API Gateway behaviour', () => {
 
     expect(stream.bytes().toString()).toBe('started\n');
     expect(stream.isAborted).toBe(true);
-    await vi.waitFor(() => expect(server?.activeInvocations).toBe(0), { timeout: 1000 });
+    await vi.waitFor(() => expect(server?.activeInvocations).toBe(0), {
+      timeout: INVOCATION_RETURN_WAIT_MS,
+    });
   });
 
   it('still delivers every byte of a finished stream when the handler throws afterwards', async () => {

@@ -11,6 +11,12 @@ import { createCounter } from '../helpers/upstream.ts';
 
 type Message = Record<string, unknown> & { type?: string; symbol?: string };
 
+/**
+ * How long to wait for the simulator to see a client's close and stop its tick timer: a guard that
+ * turns a hang into a failure, not a speed claim.
+ */
+const TIMER_STOP_WAIT_MS = 5000;
+
 async function start(options: SimulatorOptions = {}): Promise<Simulator> {
   const simulator = await startSimulator({ tickMs: 10, seed: 1, ...options });
   onTestFinished(() => simulator.close());
@@ -150,7 +156,7 @@ describe('startSimulator: timer', () => {
     const watching = vi.getTimerCount();
     client.ws.terminate();
     await once(client.ws, 'close');
-    await vi.waitFor(() => expect(vi.getTimerCount()).toBe(0), { timeout: 2000 });
+    await vi.waitFor(() => expect(vi.getTimerCount()).toBe(0), { timeout: TIMER_STOP_WAIT_MS });
 
     expect([idle, watching]).toEqual([0, 1]);
   });

@@ -251,7 +251,11 @@ export function createConnection(options: ConnectionOptions): Connection {
     reopenAfter(delayMs, (reconnectAt) => ({ kind: 'rotating', reason, quotes: end?.quotes, reconnectAt }));
   }
 
-  /** Check a payload against the contract, exactly as the terminal clients do. */
+  /**
+   * Check a payload against the contract with the terminal clients' checker. One difference remains:
+   * EventSource carries the last seen id over to later events, so a quote without an `id:` line is
+   * caught only before the stream's first id (the terminal clients see every event's own id).
+   */
   function decode(type: string, event: MessageEvent<string>): ContractEvent {
     const id = event.lastEventId === '' ? undefined : event.lastEventId;
     return decodeMessage({ event: type, data: event.data, id });

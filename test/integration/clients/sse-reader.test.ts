@@ -156,7 +156,7 @@ describe('followStream', () => {
 
     const result = followStream(`${server.url}?symbols=AAPL`, {
       signal: controller.signal,
-      // The middle of every window [retry, retry × 2^(n−1)]: 20, then 30, 50.
+      // The middle of every window [retry, retry × 2^n]: 30, then 50, 90.
       policy: new ReconnectPolicy({ random: () => 0.5 }),
       hooks: { onEvent: () => undefined, onWait: (ms) => waits.push(ms) },
     });
@@ -164,7 +164,7 @@ describe('followStream', () => {
     controller.abort();
 
     expect(await result).toEqual({ kind: 'aborted' });
-    expect(waits.slice(0, 3)).toEqual([20, 30, 50]);
+    expect(waits.slice(0, 3)).toEqual([30, 50, 90]);
     const r = server.requests;
     const gaps = [1, 2, 3].map((i) => r[i]!.receivedAt - r[i - 1]!.finishedAt!);
     // Date.now() truncates to the ms on both sides, hence the 1 ms of slack.

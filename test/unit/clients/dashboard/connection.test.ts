@@ -148,16 +148,17 @@ describe('createConnection', () => {
     connection.setSymbols(['AAPL']);
 
     made[0]?.fail(FakeEventSource.CLOSED);
-    expect(await nextPhase('reconnecting')).toMatchObject({ attempt: 1, retryAt: Date.now() + 1000 });
-    await vi.advanceTimersByTimeAsync(999);
+    // The middle of the first window [1000, 2000]: jittered, never below the retry hint.
+    expect(await nextPhase('reconnecting')).toMatchObject({ attempt: 1, retryAt: Date.now() + 1500 });
+    await vi.advanceTimersByTimeAsync(1499);
     expect(made).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
     expect(made).toHaveLength(2);
 
     made[1]?.fail(FakeEventSource.CLOSED);
-    // The middle of the second window [1000, 2000].
-    expect(await nextPhase('reconnecting')).toMatchObject({ attempt: 2, retryAt: Date.now() + 1500 });
-    await vi.advanceTimersByTimeAsync(1499);
+    // The middle of the second window [1000, 4000].
+    expect(await nextPhase('reconnecting')).toMatchObject({ attempt: 2, retryAt: Date.now() + 2500 });
+    await vi.advanceTimersByTimeAsync(2499);
     expect(made).toHaveLength(2);
     await vi.advanceTimersByTimeAsync(1);
 
@@ -192,7 +193,8 @@ describe('createConnection', () => {
     expect(made[0]?.readyState).toBe(FakeEventSource.CLOSED);
     expect(phases.at(-1)).toMatchObject({ kind: 'rotating', reason: 'unknown', quotes: undefined });
     expect(counters.at(-1)).toMatchObject({ ends: 1, skipped: 1 });
-    await vi.advanceTimersByTimeAsync(999);
+    // The failure window's middle (1500 ms), not the 1000 ms pause after a clean `end`.
+    await vi.advanceTimersByTimeAsync(1499);
     expect(made).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
     expect(made).toHaveLength(2);

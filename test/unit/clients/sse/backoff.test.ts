@@ -32,16 +32,16 @@ describe('ReconnectPolicy', () => {
     expect(failures(policy, 6)).toEqual([100, 100, 100, 100, 100, 100]);
   });
 
-  it('at the high edge, the ceiling doubles from retry per failure in a row', () => {
+  it('at the high edge, the ceiling doubles from 2 × retry per failure in a row', () => {
     const policy = new ReconnectPolicy({ random: TOP, retryMs: 100 });
 
-    expect(failures(policy, 5)).toEqual([100, 200, 400, 800, 1600]);
+    expect(failures(policy, 5)).toEqual([200, 400, 800, 1600, 3200]);
   });
 
-  it('draws uniformly inside [retry, ceiling] (full jitter above the floor)', () => {
+  it('draws uniformly inside [retry, ceiling] (full jitter above the floor), the first failure included', () => {
     const policy = new ReconnectPolicy({ random: () => 0.5, retryMs: 100 });
 
-    expect(failures(policy, 4)).toEqual([100, 150, 250, 450]);
+    expect(failures(policy, 4)).toEqual([150, 250, 450, 850]);
   });
 
   it('holds the ceiling at the cap, however long the outage', () => {
@@ -49,7 +49,7 @@ describe('ReconnectPolicy', () => {
 
     const delays = failures(policy, 1200);
 
-    expect(delays.slice(3, 6)).toEqual([800, 1000, 1000]);
+    expect(delays.slice(2, 5)).toEqual([800, 1000, 1000]);
     expect(Math.max(...delays)).toBe(1000);
     expect(delays.at(-1)).toBe(1000);
   });
@@ -72,12 +72,12 @@ describe('ReconnectPolicy', () => {
 
     expect(policy.afterClean()).toBe(100);
     expect(policy.failures).toBe(0);
-    expect(policy.afterFailure()).toBe(100);
     expect(policy.afterFailure()).toBe(200);
+    expect(policy.afterFailure()).toBe(400);
 
     policy.reset();
 
-    expect(policy.afterFailure()).toBe(100);
+    expect(policy.afterFailure()).toBe(200);
   });
 
   it('backs off from a new retry hint as soon as the server sends one', () => {
@@ -86,7 +86,7 @@ describe('ReconnectPolicy', () => {
 
     policy.retryMs = 40;
 
-    expect(policy.afterFailure()).toBe(80);
+    expect(policy.afterFailure()).toBe(160);
   });
 });
 
