@@ -45,6 +45,19 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          // The short form of the fault suite (test/faults/README.md); `npm run test:faults` runs it in full.
+          env: { FAULTS: 'short' },
+          // Real sockets on 127.0.0.1:0; memory bounds are read after a full garbage collection.
+          pool: 'forks',
+          execArgv: ['--expose-gc'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           name: 'deploy',
           include: ['test/deploy/**/*.test.ts'],
           // Builds dist/ only when it is missing; the tests never rebuild it under other files' feet.

@@ -2,10 +2,15 @@
  * Turn an environment-like record into a frozen, validated Config. Every bad variable is reported at
  * once, each with its name, its value and the allowed range, so a misconfigured deployment fails
  * once with the whole list instead of one variable per attempt.
+ *
+ * A reported value never carries a secret: a configuration error is written to the cold start's
+ * init-error log and to terminals, so a URL-shaped value is shown through {@link redactUrl}
+ * (userinfo and query values masked) and an unparsable `UPSTREAM_URL` is not echoed at all.
  * @see docs/CONTRACT.md §2 Configuration
  */
 import { ConfigError, type ConfigIssue } from './errors.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
+import { redactUrl } from './redact.ts';
 
 /** The validated gateway configuration (built once per cold start). */
 export interface Config {
@@ -38,6 +43,10 @@ const INT_RULES: readonly IntRule[] = [
   { variable: 'HEARTBEAT_MS', key: 'heartbeatMs', defaultValue: 15_000, min: 10, max: 290_000 },
   { variable: 'RETRY_MS', key: 'retryMs', defaultValue: 1_000, min: 0, max: 600_000 },
   { variable: 'DEADLINE_MARGIN_MS', key: 'deadlineMarginMs', defaultValue: 10_000, min: 10, max: 300_000 },
+  // 500 symbols fit the upstream frame cap because feeds/upstream.ts sizes that cap by the number of
+  // symbols subscribed: 256 B per symbol (a native quote with a 20-character symbol and six numbers
+  // of up to 24 characters is 242 B, plus a comma), never below 64 KiB; 500 × 256 B = 128,000 B for
+  // the subscribe snapshot (see upstreamMaxPayloadBytes there).
   { variable: 'MAX_SYMBOLS', key: 'maxSymbols', defaultValue: 50, min: 1, max: 500 },
   { variable: 'UPSTREAM_MAX_ATTEMPTS', key: 'upstreamMaxAttempts', defaultValue: 5, min: 1, max: 1_000 },
 ];
@@ -52,6 +61,17 @@ export interface IntVariable {
   max: number;
 }
 
+/**
+ * How a bad value is shown in a {@link ConfigIssue}: as it is, unless it parses as a URL with
+ * userinfo, a query or a fragment, which is shown redacted. A URL pasted into the wrong variable
+ * (`FEED=wss://…?token=…`) is the likely leak; a value without those parts has no URL secret to hide.
+ */
+function reportedValue(raw: string): string {
+  const url = URL.parse(raw.trim());
+  const hasSecretParts = url !== null && (url.username || url.password || url.search || url.hash);
+  return hasSecretParts ? redactUrl(raw.trim()) : raw;
+}
+
 /** Read one integer variable; a bad value is appended to `issues` and the default returned. */
 export function readIntVariable(env: Env, rule: IntVariable, issues: ConfigIssue[]): number {
   const raw = env[rule.variable];
@@ -60,7 +80,7 @@ export function readIntVariable(env: Env, rule: IntVariable, issues: ConfigIssue
   if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < rule.min || value > rule.max) {
     issues.push({
       variable: rule.variable,
-      value: raw,
+      value: reportedValue(raw),
       expected: `an integer from ${rule.min} to ${rule.max}`,
     });
     return rule.defaultValue;
@@ -68,13 +88,29 @@ export function readIntVariable(env: Env, rule: IntVariable, issues: ConfigIssue
   return value;
 }
 
+/**
+ * What is wrong with an UPSTREAM_URL, or undefined when `ws` can dial it. A fragment is refused here
+ * because `ws` refuses it at every dial ("The URL contains a fragment identifier", as RFC 6455 §3
+ * forbids fragments in WebSocket URIs): accepted, it would fail every stream instead of the start.
+ * Any `#`, even an empty fragment, is refused: it can only be a mistake.
+ */
+function upstreamUrlProblem(raw: string): string | undefined {
+  const url = URL.parse(raw); // null when it is not a URL at all
+  if (url === null || (url.protocol !== 'ws:' && url.protocol !== 'wss:') || url.hostname === '') {
+    return 'a ws:// or wss:// URL';
+  }
+  if (raw.includes('#')) return 'a ws:// or wss:// URL without a #fragment (WebSocket URLs cannot have one)';
+  return undefined;
+}
+
 function readUpstreamUrl(env: Env, issues: ConfigIssue[]): string | undefined {
   const raw = env.UPSTREAM_URL?.trim();
   if (!raw) return undefined;
-  const url = URL.parse(raw); // null when it is not a URL at all
-  const ok = url !== null && (url.protocol === 'ws:' || url.protocol === 'wss:') && url.hostname !== '';
-  if (!ok) issues.push({ variable: 'UPSTREAM_URL', value: raw, expected: 'a ws:// or wss:// URL' });
-  return ok ? raw : undefined;
+  const expected = upstreamUrlProblem(raw);
+  if (expected === undefined) return raw;
+  // The value is the upstream's credential channel: shown redacted, or not at all when unparsable.
+  issues.push({ variable: 'UPSTREAM_URL', value: redactUrl(raw), expected });
+  return undefined;
 }
 
 function readCorsOrigins(env: Env, issues: ConfigIssue[]): Config['corsOrigins'] {
@@ -86,7 +122,7 @@ function readCorsOrigins(env: Env, issues: ConfigIssue[]): Config['corsOrigins']
   if (bad.length > 0) {
     issues.push({
       variable: 'CORS_ORIGINS',
-      value: raw,
+      value: reportedValue(raw),
       expected: "'*' or comma-separated origins like https://app.example.com",
     });
     return '*';
@@ -100,7 +136,7 @@ function readLogLevel(env: Env, issues: ConfigIssue[]): LogLevel {
   if ((LOG_LEVELS as readonly string[]).includes(raw)) return raw as LogLevel;
   issues.push({
     variable: 'LOG_LEVEL',
-    value: env.LOG_LEVEL ?? '',
+    value: reportedValue(env.LOG_LEVEL ?? ''),
     expected: `one of ${LOG_LEVELS.join(', ')}`,
   });
   return 'info';
@@ -120,7 +156,11 @@ export function parseConfig(
   ) as Record<IntRule['key'], number>;
   const feed = env.FEED?.trim() || 'native';
   if (!knownFeeds.includes(feed)) {
-    issues.push({ variable: 'FEED', value: feed, expected: `one of ${knownFeeds.join(', ')}` });
+    issues.push({
+      variable: 'FEED',
+      value: reportedValue(feed),
+      expected: `one of ${knownFeeds.join(', ')}`,
+    });
   }
   const config: Config = {
     upstreamUrl: readUpstreamUrl(env, issues),

@@ -3,8 +3,8 @@
  *
  * fast-json-stringify writes a `null` number as `0` and throws on `NaN`, so every quote is checked
  * here, at the edge, before it can reach the serializer: prices finite and positive, sizes finite and
- * non-negative, bid ≤ ask, `ts` a finite epoch-ms. A quote that fails is dropped and counted by the
- * caller, never thrown.
+ * non-negative, bid ≤ ask, `ts` a plausible epoch-ms. A quote that fails is dropped and counted by
+ * the caller, never thrown.
  * @see docs/CONTRACT.md §1
  * @see docs/decisions/004-quote-validation.md
  */
@@ -35,8 +35,28 @@ export type QuoteCheck = { ok: true; quote: Quote } | { ok: false; reason: Quote
  */
 export const serializeQuote: (quote: Quote) => string = serialize;
 
+/**
+ * The earliest plausible `ts`: 2000-01-01T00:00:00Z in epoch ms. A clock in seconds (about 1.7e9 today)
+ * lies far below it; no live feed publishes a quote from before 2000.
+ * @see docs/CONTRACT.md §1
+ */
+export const MIN_QUOTE_TS_MS = Date.UTC(2000, 0, 1);
+
+/**
+ * How far ahead of the receiving clock a `ts` may lie: clocks drift by seconds, not minutes. A clock in
+ * microseconds (about 1.7e15) or nanoseconds (about 1.7e18) lies far beyond it; a ticker cannot even
+ * format those (`new Date(ts)` is invalid past 8.64e15) and a chart pinned to a future time freezes.
+ * @see docs/CONTRACT.md §1
+ */
+export const MAX_QUOTE_TS_AHEAD_MS = 60_000;
+
 const isPrice = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
 const isSize = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/** Whether `ts` lies in [{@link MIN_QUOTE_TS_MS}, `nowMs` + {@link MAX_QUOTE_TS_AHEAD_MS}], both ends included. */
+function isPlausibleTs(ts: unknown, nowMs: number): ts is number {
+  return typeof ts === 'number' && ts >= MIN_QUOTE_TS_MS && ts <= nowMs + MAX_QUOTE_TS_AHEAD_MS;
+}
 
 /**
  * Check a quote-shaped value and copy out only the known fields.
@@ -44,8 +64,11 @@ const isSize = (v: unknown): v is number => typeof v === 'number' && Number.isFi
  * A crossed quote (bid > ask) is refused: downstream a negative spread would mislead a trader, and
  * every feed we adapt publishes top-of-book where a crossed book is transient. A locked quote
  * (bid = ask) passes.
+ *
+ * @param nowMs the receiving clock in epoch ms, against which a future `ts` is judged; injected so
+ *   tests pin both edges exactly. @defaultValue Date.now()
  */
-export function validateQuote(raw: unknown): QuoteCheck {
+export function validateQuote(raw: unknown, nowMs: number = Date.now()): QuoteCheck {
   if (typeof raw !== 'object' || raw === null) return { ok: false, reason: 'not_an_object' };
   const r = raw as Record<string, unknown>;
   if (typeof r.symbol !== 'string' || r.symbol.length === 0 || r.symbol.length > MAX_SYMBOL_LENGTH) {
@@ -57,7 +80,8 @@ export function validateQuote(raw: unknown): QuoteCheck {
   if ((r.bidSize !== undefined && !isSize(r.bidSize)) || (r.askSize !== undefined && !isSize(r.askSize))) {
     return { ok: false, reason: 'bad_size' };
   }
-  if (typeof r.ts !== 'number' || !Number.isFinite(r.ts) || r.ts <= 0) return { ok: false, reason: 'bad_ts' };
+  // NaN and ±Infinity fail both comparisons, so no separate finiteness check is needed.
+  if (!isPlausibleTs(r.ts, nowMs)) return { ok: false, reason: 'bad_ts' };
   if (r.bid > r.ask) return { ok: false, reason: 'crossed' };
 
   const quote: Quote = { symbol: r.symbol, bid: r.bid, ask: r.ask, ts: r.ts };

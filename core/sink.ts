@@ -23,8 +23,12 @@ export interface Sink {
   readonly isGone: boolean;
   /** Wait until not blocked, at most `graceMs`; resolves whether it drained. */
   waitForDrain(graceMs: number): Promise<boolean>;
-  /** End the Writable and wait for 'finish'; destroy it if that takes longer than `graceMs`. */
-  end(graceMs: number): Promise<void>;
+  /**
+   * End the Writable and wait for 'finish'; destroy it if that takes longer than `graceMs`. Resolves
+   * true only when every byte was delivered ('finish'), false when the stream was cut, closed early or
+   * failed, so a summary never claims bytes that never left.
+   */
+  end(graceMs: number): Promise<boolean>;
   /** Stop listening to the Writable. */
   dispose(): void;
 }
@@ -94,23 +98,28 @@ export function createSink(writable: Writable, options: SinkOptions): Sink {
     },
     end(graceMs) {
       isEnding = true;
-      if (writable.writableFinished || writable.destroyed) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        const done = (): void => {
+      if (writable.writableFinished) return Promise.resolve(true);
+      if (writable.destroyed) return Promise.resolve(false);
+      return new Promise<boolean>((resolve) => {
+        const settle = (delivered: boolean): void => {
           clearTimeout(timer);
-          writable.off('finish', done);
-          writable.off('close', done);
-          writable.off('error', done);
-          resolve();
+          writable.off('finish', onFinish);
+          writable.off('close', onClose);
+          writable.off('error', onError);
+          resolve(delivered);
         };
+        const onFinish = (): void => settle(true);
+        // 'close' before 'finish' means the stream was torn down with bytes still on their way.
+        const onClose = (): void => settle(writable.writableFinished);
+        const onError = (): void => settle(false);
         // The deadline always wins: a reader that will not take the last bytes is cut.
         const timer = setTimeout(() => {
           writable.destroy();
-          done();
+          settle(false);
         }, graceMs);
-        writable.once('finish', done);
-        writable.once('close', done);
-        writable.once('error', done);
+        writable.once('finish', onFinish);
+        writable.once('close', onClose);
+        writable.once('error', onError);
         if (!writable.writableEnded) writable.end();
       });
     },

@@ -46,7 +46,11 @@ export function encodeComment(text: string): string {
 
 /** Encode the reconnection-time hint. */
 export function encodeRetry(retryMs: number): string {
-  if (!Number.isInteger(retryMs) || retryMs < 0) throw new TypeError('retry must be a non-negative integer');
+  // A safe integer, because from 1e21 up String() writes exponent notation, which is not "only ASCII
+  // digits" and so would be ignored by every client (found by test/unit/properties/sse.test.ts).
+  if (!Number.isSafeInteger(retryMs) || retryMs < 0) {
+    throw new TypeError('retry must be a non-negative safe integer');
+  }
   // [spec] "If the field value consists of only ASCII digits, then interpret the field value as an
   // integer in base ten, and set the event stream's reconnection time to that integer."
   return `retry: ${retryMs}\n\n`;

@@ -15,6 +15,27 @@ import { encodeComment, encodeEvent, encodeRetry } from './sse.ts';
 import { createSink } from './sink.ts';
 import { createThrottle } from './throttle.ts';
 
+/**
+ * Upstream `error` messages logged per stream; the rest are counted and reported in one line at the
+ * end. The upstream decides how many it sends (one 64 KiB frame holds about 2,300), so without a
+ * bound one frame turned into thousands of warn lines per stream.
+ */
+export const MAX_UPSTREAM_ERROR_LOG_LINES = 5;
+/** Longest upstream `code` logged; it is the upstream's word, logged under `upstreamCode`. */
+const MAX_UPSTREAM_CODE_LENGTH = 64;
+/** Longest upstream `message` logged. */
+const MAX_UPSTREAM_MESSAGE_LENGTH = 256;
+
+/**
+ * An upstream-controlled string made fit for a log field: control characters (which a terminal
+ * tailing the log would interpret) replaced by `?`, cut to `max` characters with a trailing `…`.
+ */
+function clipForLog(text: string, max: number): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point here
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}
+
 /** Why a stream ended. `deadline`, `shutdown` and `internal_error` reach the client in `end`. */
 export type EndReason = 'deadline' | 'shutdown' | 'internal_error' | 'client_gone';
 
@@ -35,7 +56,7 @@ export interface StreamSummary {
   lastEventId: string;
   startedAt: number;
   durationMs: number;
-  /** Whether the `end` event reached the sink. */
+  /** Whether the `end` event was delivered: written, and the stream then finished rather than being cut. */
   endWritten: boolean;
 }
 
@@ -75,6 +96,7 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
   let heartbeats = 0;
   let malformedFrames = 0;
   let connects = 0;
+  let upstreamErrors = 0;
   let pendingStatus: FeedStatus | undefined;
   let feed: Feed | undefined;
   let isFinished = false;
@@ -161,17 +183,27 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
     } catch (closeError) {
       log.warn('upstream close failed', { error: closeError });
     }
-    let endWritten = false;
+    if (upstreamErrors > MAX_UPSTREAM_ERROR_LOG_LINES) {
+      log.warn('upstream error messages not logged', {
+        notLogged: upstreamErrors - MAX_UPSTREAM_ERROR_LOG_LINES,
+        total: upstreamErrors,
+      });
+    }
+    let endTaken = false;
     const finishingAt = Date.now();
     if (reason !== 'client_gone' && !sink.isGone && (await sink.waitForDrain(graceMs))) {
       const end = { reason, quotes, lastEventId: String(lastId) };
       // [spec] retry: first, so a client reconnecting after this end waits the hinted time.
-      endWritten = sink.write(
+      endTaken = sink.write(
         encodeRetry(settings.retryMs) + encodeEvent({ event: 'end', data: JSON.stringify(end) }),
       );
     }
     // One grace period in all: what waiting for 'drain' used is not given again to 'finish'.
-    await sink.end(reason === 'client_gone' ? 0 : Math.max(0, graceMs - (Date.now() - finishingAt)));
+    const delivered = await sink.end(
+      reason === 'client_gone' ? 0 : Math.max(0, graceMs - (Date.now() - finishingAt)),
+    );
+    // Written means delivered: an `end` still buffered when the stream was cut never reached the reader.
+    const endWritten = endTaken && delivered;
     sink.dispose();
     resolveResult({
       endReason: reason,
@@ -214,8 +246,16 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
           writeStatus(status);
         }),
       onMalformed: (count) => (malformedFrames += count),
-      onUpstreamError: (code, message) =>
-        log.warn('upstream error message', { code, upstreamMessage: message }),
+      onUpstreamError: (code, message) => {
+        upstreamErrors += 1;
+        if (upstreamErrors > MAX_UPSTREAM_ERROR_LOG_LINES) return;
+        // `upstreamCode`, not `code`: `code` holds the gateway's own codes (docs/errors.md), which
+        // log metric filters match, and the upstream must not be able to write into it.
+        log.warn('upstream error message', {
+          upstreamCode: clipForLog(code, MAX_UPSTREAM_CODE_LENGTH),
+          upstreamMessage: clipForLog(message, MAX_UPSTREAM_MESSAGE_LENGTH),
+        });
+      },
     });
     // A factory that reported synchronously may already have ended the session.
     if (isFinished) feed.close();

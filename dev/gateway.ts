@@ -9,16 +9,19 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadConfig, type Env } from '../core/config.ts';
-import { createJsonLogger, silentLogger } from '../core/log.ts';
+import { loadConfig, type Config, type Env } from '../core/config.ts';
+import { createJsonLogger, silentLogger, type Logger } from '../core/log.ts';
 import { FEED_NAMES } from '../feeds/registry.ts';
+import { TOKEN_QUERY_PARAMETER, createAuthorizer } from '../handlers/authorizer.ts';
 import { createStreamHandler, upstreamFeeds } from '../handlers/stream-handler.ts';
 import { createStreamTracer } from '../handlers/tracing.ts';
 import type { ProfileName } from '../simulator/profiles.ts';
 import { startSimulator } from '../simulator/server.ts';
 import { installAwsLambdaGlobal } from '../emulator/lambda/runtime.ts';
+import type { LocalAuthorizer } from '../emulator/apigw/authorizer.ts';
+import type { PreflightOptions } from '../emulator/apigw/preflight.ts';
 import { startLocalServer, type FallbackHandler } from '../emulator/apigw/server.ts';
-import { readDeployedApi, type DeployedApi } from './settings.ts';
+import { DEFAULT_MAX_STREAMS, readDeployedApi, type DeployedApi } from './settings.ts';
 
 /** The project's root folder. */
 export const PROJECT_ROOT = resolve(import.meta.dirname, '..');
@@ -43,6 +46,56 @@ export interface LocalGatewayOptions {
   simulator?: { profile?: ProfileName; seed?: number };
   /** Where JSON log lines of the handler and of the stand-in go, filtered by LOG_LEVEL. @defaultValue nowhere */
   writeLog?: (line: string) => void;
+  /** Streams running at once before a 503 (MAX_STREAMS). @defaultValue 5000 */
+  maxStreams?: number;
+  /**
+   * AUTH_SECRET, already validated (dev/settings.ts): when set, the authorizer of handlers/authorizer.ts
+   * runs before the handler, as deployed. @defaultValue unset: no token needed
+   */
+  authSecret?: string;
+}
+
+/**
+ * [aws] How long a browser may reuse a preflight answer, in seconds. Chromium caps it at 7200 and
+ * Firefox at 86400; ten minutes lets a change of CORS_ORIGINS reach open pages soon.
+ * @see https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Access-Control-Max-Age
+ */
+const PREFLIGHT_MAX_AGE_S = 600;
+
+/**
+ * The `OPTIONS /stream` answer (docs/CONTRACT.md §2): the request headers a fetch-based SSE client
+ * sends beyond the CORS-safelisted ones (`Last-Event-ID` on reconnect, `Cache-Control`), for the
+ * origins CORS_ORIGINS allows.
+ */
+function streamPreflight(config: Pick<Config, 'corsOrigins'>): PreflightOptions {
+  return {
+    allowOrigins: config.corsOrigins,
+    allowMethods: ['GET'],
+    allowHeaders: ['last-event-id', 'cache-control'],
+    maxAgeS: PREFLIGHT_MAX_AGE_S,
+  };
+}
+
+/**
+ * API Gateway's own answers carry one static origin, the stage's `gatewayResponseOrigin` (serverless.yml),
+ * which defaults to its CORS origins: locally `*`, or the first origin CORS_ORIGINS lists. A literal
+ * that serverless.yml gives wins.
+ */
+function withGatewayOrigin(api: DeployedApi, config: Pick<Config, 'corsOrigins'>): DeployedApi {
+  const origin = config.corsOrigins === '*' ? '*' : config.corsOrigins[0];
+  if (origin === undefined || 'access-control-allow-origin' in api.gatewayResponseHeaders) return api;
+  return {
+    ...api,
+    gatewayResponseHeaders: { ...api.gatewayResponseHeaders, 'access-control-allow-origin': origin },
+  };
+}
+
+/** The deployed REQUEST authorizer, run in-process with the secret given (never logged). */
+function localAuthorizer(secret: string, log: Logger): LocalAuthorizer {
+  return {
+    identityQueryParameter: TOKEN_QUERY_PARAMETER,
+    run: createAuthorizer({ secret: async () => secret, log }),
+  };
 }
 
 /** A running local gateway. */
@@ -129,7 +182,10 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       host: options.host,
       port: options.port,
       fallback: options.fallback,
-      ...(options.api ?? readDeployedApi(resolve(PROJECT_ROOT, 'serverless.yml'))),
+      ...withGatewayOrigin(options.api ?? readDeployedApi(resolve(PROJECT_ROOT, 'serverless.yml')), config),
+      preflight: streamPreflight(config),
+      maxConcurrentInvocations: options.maxStreams ?? DEFAULT_MAX_STREAMS,
+      ...(options.authSecret === undefined ? {} : { authorizer: localAuthorizer(options.authSecret, log) }),
     });
     let closing: Promise<void> | undefined;
     return {

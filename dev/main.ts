@@ -9,6 +9,7 @@ import { parseConfig } from '../core/config.ts';
 import { isTimeoutTooShort, minTimeoutMs } from '../core/deadline.ts';
 import { ConfigError, type ConfigIssue } from '../core/errors.ts';
 import { createJsonLogger } from '../core/log.ts';
+import { redactUrl } from '../core/redact.ts';
 import { FEED_NAMES } from '../feeds/registry.ts';
 import { PROFILE_NAMES, isProfileName } from '../simulator/profiles.ts';
 import { PROJECT_ROOT, startLocalGateway } from './gateway.ts';
@@ -49,6 +50,15 @@ const log = createJsonLogger({ level: config.logLevel, write: writeLog });
 const dashboardDir = resolve(PROJECT_ROOT, 'clients/dashboard/dist');
 const hasDashboard = existsSync(resolve(dashboardDir, 'index.html'));
 
+// Last resort (security review H2): a bug reached by one request must not stop every other stream.
+// Each request's own failures are caught where they happen; this only logs what slipped through.
+process.on('uncaughtException', (error) =>
+  log.error('uncaught exception', { code: 'internal_error', error }),
+);
+process.on('unhandledRejection', (error) =>
+  log.error('unhandled rejection', { code: 'internal_error', error }),
+);
+
 const gateway = await startLocalGateway({
   env: process.env,
   functionTimeoutS: settings.functionTimeoutS,
@@ -57,22 +67,30 @@ const gateway = await startLocalGateway({
   fallback: hasDashboard ? staticFallback(dashboardDir) : undefined,
   simulator: { profile: isProfileName(profile) ? profile : 'busy', seed: 42 },
   writeLog,
+  maxStreams: settings.maxStreams,
+  authSecret: settings.authSecret,
 });
 const base = gateway.url.replace('127.0.0.1', 'localhost');
+// The upstream URL may carry a vendor key (userinfo or query): only its redacted form is printed.
+const upstreamShown = redactUrl(gateway.upstreamUrl);
 log.info('listening', {
   url: gateway.url,
-  upstreamUrl: gateway.upstreamUrl,
+  upstreamUrl: upstreamShown,
   functionTimeoutS: settings.functionTimeoutS,
+  maxStreams: settings.maxStreams,
+  auth: settings.authSecret !== undefined,
 });
 process.stderr.write(
   [
     '',
     `  Quote Stream is running (function timeout ${settings.functionTimeoutS} s, streams rotate ${config.deadlineMarginMs / 1000}-${(2 * config.deadlineMarginMs) / 1000} s before it)`,
-    `  stream     curl -N '${base}/stream?symbols=AAPL,MSFT'`,
+    settings.authSecret === undefined
+      ? `  stream     curl -N '${base}/stream?symbols=AAPL,MSFT'`
+      : `  stream     curl -N '${base}/stream?symbols=AAPL,MSFT&token=TOKEN'  (TOKEN from: npm run token -- --sub you --ttl 3600)`,
     hasDashboard
       ? `  dashboard  ${base}/?symbols=AAPL,MSFT,NVDA,BTC-USD`
       : '  dashboard  not built: run `npm run build:dashboard`',
-    `  upstream   ${gateway.upstreamUrl}${config.upstreamUrl ? '' : ' (embedded simulator)'}`,
+    `  upstream   ${upstreamShown}${config.upstreamUrl ? '' : ' (embedded simulator)'}`,
     '  Ctrl-C stops it; open streams end with reason "shutdown".',
     '',
   ].join('\n') + '\n',

@@ -1,23 +1,30 @@
 /**
- * The local runtime's own settings (PORT, FUNCTION_TIMEOUT_S), validated the same way as the
- * gateway's so that one start-up error lists every bad variable.
+ * The local runtime's own settings (PORT, FUNCTION_TIMEOUT_S, MAX_STREAMS, AUTH_SECRET), validated the
+ * same way as the gateway's so that one start-up error lists every bad variable.
  * @see docs/CONTRACT.md §2 Configuration
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { readIntVariable, type Env } from '../core/config.ts';
 import type { ConfigIssue } from '../core/errors.ts';
+import { MIN_SECRET_LENGTH } from '../core/token.ts';
 
 /** What the local runtime needs beyond the gateway's Config. */
 export interface LocalSettings {
   port: number;
   functionTimeoutS: number;
+  /** Streams running at once before the emulator answers 503. */
+  maxStreams: number;
+  /** The HS256 secret tokens are checked against; undefined turns auth off. Never printed. */
+  authSecret: string | undefined;
 }
 
 /** Used when serverless.yml has no numeric `functions.stream.timeout`. */
 const FALLBACK_FUNCTION_TIMEOUT_S = 300;
 /** [aws] Lambda's maximum function timeout. */
 const MAX_FUNCTION_TIMEOUT_S = 900;
+/** Concurrent streams the local runtime serves by default (docs/CONTRACT.md §2 Configuration). */
+export const DEFAULT_MAX_STREAMS = 5000;
 
 /** The parts of serverless.yml the local platform reproduces; everything is optional there. */
 interface ServerlessYml {
@@ -86,10 +93,11 @@ export function readDeployedApi(serverlessYmlPath: string): DeployedApi {
     const parameters = resource.Properties?.ResponseParameters;
     if (typeof parameters !== 'object' || parameters === null) continue;
     for (const [key, value] of Object.entries(parameters)) {
-      // Only static values ('quoted'), the form API Gateway takes for a literal header value.
+      // Only static values ('quoted'), the form API Gateway takes for a literal header value; one
+      // built from a serverless variable (${...}) is stage-dependent and left to the caller.
       const header = /^gatewayresponse\.header\.(.+)$/.exec(key)?.[1];
       const literal = typeof value === 'string' ? /^'(.*)'$/.exec(value)?.[1] : undefined;
-      if (header !== undefined && literal !== undefined)
+      if (header !== undefined && literal !== undefined && !literal.includes('${'))
         gatewayResponseHeaders[header.toLowerCase()] = literal;
     }
   }
@@ -100,7 +108,25 @@ export function readDeployedApi(serverlessYmlPath: string): DeployedApi {
   };
 }
 
-/** Validate PORT and FUNCTION_TIMEOUT_S; issues are appended to `issues`. */
+/**
+ * AUTH_SECRET: unset or blank turns auth off; otherwise at least {@link MIN_SECRET_LENGTH}
+ * characters. A refused value is reported by its length only: the secret itself is never printed.
+ */
+function readAuthSecret(env: Env, issues: ConfigIssue[]): string | undefined {
+  const raw = env.AUTH_SECRET;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (raw.length < MIN_SECRET_LENGTH) {
+    issues.push({
+      variable: 'AUTH_SECRET',
+      value: `(hidden, ${raw.length} characters)`,
+      expected: `at least ${MIN_SECRET_LENGTH} characters (unset it to turn auth off)`,
+    });
+    return undefined;
+  }
+  return raw;
+}
+
+/** Validate PORT, FUNCTION_TIMEOUT_S, MAX_STREAMS and AUTH_SECRET; issues are appended to `issues`. */
 export function parseLocalSettings(env: Env, defaultTimeoutS: number, issues: ConfigIssue[]): LocalSettings {
   return {
     port: readIntVariable(env, { variable: 'PORT', defaultValue: 3000, min: 0, max: 65_535 }, issues),
@@ -109,5 +135,12 @@ export function parseLocalSettings(env: Env, defaultTimeoutS: number, issues: Co
       { variable: 'FUNCTION_TIMEOUT_S', defaultValue: defaultTimeoutS, min: 1, max: MAX_FUNCTION_TIMEOUT_S },
       issues,
     ),
+    // 5000 leaves room for the benchmarks' largest run; the cap bounds what any web page can open.
+    maxStreams: readIntVariable(
+      env,
+      { variable: 'MAX_STREAMS', defaultValue: DEFAULT_MAX_STREAMS, min: 1, max: 100_000 },
+      issues,
+    ),
+    authSecret: readAuthSecret(env, issues),
   };
 }

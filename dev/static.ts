@@ -1,9 +1,10 @@
 /**
- * Serve the built dashboard from a folder: GET only, no directory listing, nothing outside the folder.
- * The API Gateway stand-in hands it the requests outside its route (its `fallback` option); in a
+ * Serve the built dashboard from a folder: GET only, no directory listing, nothing outside the folder
+ * (not even through a symbolic link), no dotfiles, and `x-content-type-options: nosniff` on every
+ * file. The API Gateway stand-in hands it the requests outside its route (its `fallback` option); in a
  * deployment the dashboard is hosted elsewhere.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 
@@ -19,7 +20,22 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-/** Serve `pathname` from `root`; resolves false when there is no such file. */
+/** Whether `path` is `base` or inside it (both absolute, normalised). */
+function isInside(base: string, path: string): boolean {
+  return path === base || path.startsWith(base.endsWith(sep) ? base : base + sep);
+}
+
+/** Answer a dotfile with 404, so a `.env` or `.git` copied into the folder is never served. */
+function notFound(res: ServerResponse): true {
+  res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
+  res.end('Not found\n');
+  return true;
+}
+
+/**
+ * Serve `pathname` from `root`; resolves false when there is no such file (the caller answers like
+ * API Gateway), and answers 404 itself for a dotfile.
+ */
 export async function serveStatic(root: string, pathname: string, res: ServerResponse): Promise<boolean> {
   const base = resolve(root);
   let relative: string;
@@ -28,17 +44,26 @@ export async function serveStatic(root: string, pathname: string, res: ServerRes
   } catch {
     return false; // malformed percent-encoding: treat as not found
   }
-  const file = resolve(join(base, normalize(relative === '/' ? '/index.html' : relative)));
-  if (file !== base && !file.startsWith(base + sep)) return false;
+  const normalised = normalize(relative === '/' ? '/index.html' : relative);
+  // Any segment starting with a dot: `.env`, `.git/config`, `assets/.secret` (review L4).
+  if (normalised.split(/[\\/]/).some((segment) => segment.startsWith('.'))) return notFound(res);
+  const file = resolve(join(base, normalised));
+  if (!isInside(base, file)) return false;
   try {
-    const info = await stat(file);
+    // Lexical containment is not enough: a symbolic link inside the folder may point anywhere, so the
+    // real path of the file must lie within the real path of the folder (review L4).
+    const [realBase, realFile] = await Promise.all([realpath(base), realpath(file)]);
+    if (!isInside(realBase, realFile)) return false;
+    const info = await stat(realFile);
     if (!info.isFile()) return false;
-    const body = await readFile(file);
+    const body = await readFile(realFile);
     res.writeHead(200, {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'content-length': body.length,
       // Hashed asset names can be cached; index.html must not be, so a rebuild shows at once.
       'cache-control': file.endsWith('index.html') ? 'no-cache' : 'public, max-age=3600',
+      // Browsers must not guess another type than the one sent (a JSON or text file run as script).
+      'x-content-type-options': 'nosniff',
     });
     res.end(body);
     return true;

@@ -24,6 +24,9 @@ export interface FeedAdapter {
   readonly name: string;
   /** Frames to send after the socket opens (auth, subscribe). */
   subscribeFrames(symbols: readonly string[]): string[];
-  /** Decode one text frame. */
-  decode(frame: string): DecodedFrame;
+  /**
+   * Decode one text frame. `nowMs` is the receiving clock in epoch ms, against which a quote's `ts`
+   * is judged (core/quote.ts `validateQuote`). @defaultValue Date.now()
+   */
+  decode(frame: string, nowMs?: number): DecodedFrame;
 }

@@ -24,12 +24,12 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 const isStringArray = (v: unknown): v is string[] =>
   Array.isArray(v) && v.every((s) => typeof s === 'string');
 
-function decodePart(value: unknown): Part {
+function decodePart(value: unknown, nowMs: number): Part {
   if (!isRecord(value) || typeof value.type !== 'string') return MALFORMED;
   switch (value.type) {
     case 'quote': {
       // validateQuote copies only the known fields, so `type` and unknown fields are dropped here.
-      const check = validateQuote(value);
+      const check = validateQuote(value, nowMs);
       return check.ok ? { kind: 'message', message: { type: 'quote', quote: check.quote } } : MALFORMED;
     }
     case 'subscribed':
@@ -55,17 +55,17 @@ function parseJson(frame: string): { ok: true; value: unknown } | { ok: false } 
 }
 
 /**
- * Decode one text frame of the native protocol into messages and a malformed count.
- * Never throws, whatever the input.
+ * Decode one text frame of the native protocol into messages and a malformed count; a quote's `ts`
+ * is judged against `nowMs`, read once per frame. Never throws, whatever the input.
  */
-function decodeNativeFrame(frame: string): DecodedFrame {
+function decodeNativeFrame(frame: string, nowMs: number = Date.now()): DecodedFrame {
   const parsed = typeof frame === 'string' ? parseJson(frame) : { ok: false as const };
   if (!parsed.ok) return { messages: [], malformed: 1 };
   const parts = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
   const messages: FeedMessage[] = [];
   let malformed = 0;
   for (const value of parts) {
-    const part = decodePart(value);
+    const part = decodePart(value, nowMs);
     if (part.kind === 'message') messages.push(part.message);
     else if (part.kind === 'malformed') malformed += 1;
   }

@@ -5,14 +5,16 @@
  * Timers are the global setTimeout/clearTimeout (never ws's `handshakeTimeout`, which arms a socket
  * timeout that fake timers cannot advance), so tests drive the whole state machine with a fake clock.
  * Failures never end the feed: each one is reported as a `status` and retried at a capped, jittered
- * delay until close(). A connection counts as healthy only once it proves stable (a decoded quote or
- * `subscribed`, or an answered ping), not on 'open': one that drops before that is one more failed
- * attempt, so a vendor that accepts and at once closes still backs off and ends `unavailable`.
+ * delay until close(). A connection counts as healthy only once it has stayed open for the stability
+ * window ({@link DEFAULT_STABLE_AFTER_MS}), not on 'open' and not on the first message: one that drops
+ * before that is one more failed attempt, so a vendor that accepts, acknowledges (or even sends a
+ * quote) and drops still backs off and ends `unavailable`.
  * @see docs/CONTRACT.md §1, §2 (`status` events)
  * @see docs/decisions/003-upstream-reconnect.md
  */
 import WebSocket from 'ws';
 import type { Logger } from '../core/log.ts';
+import { redactUrl } from '../core/redact.ts';
 import { backoffDelayMs } from '../common/backoff.ts';
 import type { Feed, FeedFactory, FeedHandlers, FeedStatus } from '../core/feed.ts';
 import type { FeedAdapter } from './adapter.ts';
@@ -29,7 +31,10 @@ export interface UpstreamOptions {
   random?: () => number;
   /** Time allowed from dialling to 'open'. @defaultValue 5000 */
   handshakeTimeoutMs?: number;
-  /** Largest accepted message; a bigger one is counted malformed and the socket replaced. @defaultValue 65536 */
+  /**
+   * Largest accepted message; a bigger one is counted malformed and the socket replaced.
+   * @defaultValue {@link upstreamMaxPayloadBytes}(symbols.length): 64 KiB, more for large subscriptions
+   */
   maxPayloadBytes?: number;
   /** A ping is sent this often; no pong by the next one means the socket is dead. @defaultValue 10000 */
   pingIntervalMs?: number;
@@ -37,6 +42,47 @@ export interface UpstreamOptions {
   backoff?: { baseMs?: number; capMs?: number };
   /** Consecutive failures before `unavailable` (UPSTREAM_MAX_ATTEMPTS). @defaultValue 5 */
   maxAttempts?: number;
+  /** How long a connection must stay open before it resets the failure count. @defaultValue {@link DEFAULT_STABLE_AFTER_MS} */
+  stableAfterMs?: number;
+  /** The receiving clock, against which a quote's `ts` is judged (core/quote.ts). @defaultValue Date.now */
+  now?: () => number;
+}
+
+/**
+ * How long a connection must stay open before it counts as stable and resets the failure count:
+ * 30 s. Stability means time connected, not traffic: a vendor that accepts, answers the subscribe
+ * (with an ack or even a quote) and drops must still back off and reach `unavailable`, so messages
+ * prove nothing. Why 30 s:
+ * - it exceeds the liveness check's worst case, two ping intervals (2 × 10 s): a socket that went
+ *   silently dead is terminated before it could count as stable;
+ * - it bounds the dial rate of an upstream that drops every connection after a while: at most one
+ *   dial per 30 s plus the backoff, where a reset on the first message allowed one per 0–250 ms;
+ * - it is short against a stream's life (a Lambda stream lives about 280 s), so one bad minute does
+ *   not leave every later blip of a long stream reported as `unavailable`.
+ * @see docs/decisions/003-upstream-reconnect.md
+ */
+export const DEFAULT_STABLE_AFTER_MS = 30_000;
+
+/** The frame cap every connection gets at least: ws defaults to 100 MiB, which bounds nothing. */
+const MIN_MAX_PAYLOAD_BYTES = 64 * 1024;
+
+/**
+ * Bytes of frame budget per subscribed symbol. An upstream may answer a subscribe with one frame
+ * holding the latest quote of every symbol (CONTRACT §1; the simulator does), so the cap must grow
+ * with the subscription. The largest native quote without unknown fields: `{"type":"quote",` (16) +
+ * `"symbol":"` + 20 characters + `",` (32) + `"bid":`, `"ask":`, `"bidSize":`, `"askSize":`,
+ * `"last":`, `"ts":` with a number of up to 24 characters each (31 + 31 + 35 + 35 + 32 + 30) = 242 B,
+ * plus a comma in the array: 243 B, rounded up to 256 B.
+ */
+const MAX_PAYLOAD_BYTES_PER_SYMBOL = 256;
+
+/**
+ * The default frame cap for a connection subscribing `symbolCount` symbols: the larger of 64 KiB and
+ * 256 B per symbol. For MAX_SYMBOLS' ceiling of 500: 128,000 B, where the snapshot of 500 symbols of
+ * 20 characters with realistic prices measures about 66.6 kB, which a fixed 64 KiB cap refused.
+ */
+export function upstreamMaxPayloadBytes(symbolCount: number): number {
+  return Math.max(MIN_MAX_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES_PER_SYMBOL * symbolCount);
 }
 
 // Receiver errors that mean "the upstream sent a bad frame" (ws closes with 1009 or 1007), as opposed
@@ -57,42 +103,52 @@ function positive(name: string, value: number): number {
  */
 export function createUpstream(options: UpstreamOptions): Feed {
   const { adapter, handlers } = options;
-  const target = new URL(options.url);
-  if (target.protocol !== 'ws:' && target.protocol !== 'wss:') {
-    throw new TypeError(`createUpstream: url must be ws:// or wss://, got ${target.protocol}`);
+  const target = URL.parse(options.url);
+  if (target === null || (target.protocol !== 'ws:' && target.protocol !== 'wss:') || target.hash !== '') {
+    // Redacted: this message reaches logs, and the URL may carry the vendor's key.
+    throw new TypeError(
+      `createUpstream: url must be a ws:// or wss:// URL without a fragment, got ${redactUrl(options.url)}`,
+    );
   }
   const random = options.random ?? Math.random;
   const handshakeTimeoutMs = positive('handshakeTimeoutMs', options.handshakeTimeoutMs ?? 5000);
-  const maxPayload = positive('maxPayloadBytes', options.maxPayloadBytes ?? 64 * 1024);
+  const maxPayload = positive(
+    'maxPayloadBytes',
+    options.maxPayloadBytes ?? upstreamMaxPayloadBytes(options.symbols.length),
+  );
   const pingIntervalMs = positive('pingIntervalMs', options.pingIntervalMs ?? 10_000);
   const baseMs = options.backoff?.baseMs ?? 250;
   const capMs = options.backoff?.capMs ?? 10_000;
   // Checked here, not at the first failure, where a throw would escape from a socket event.
   backoffDelayMs({ attempt: 1, baseMs, capMs, random: () => 0 });
   const maxAttempts = positive('maxAttempts', options.maxAttempts ?? 5);
-  // Host and path only: vendor URLs may carry an API key in the query string.
-  const log = options.log.child({ feed: adapter.name, upstream: `${target.host}${target.pathname}` });
+  const stableAfterMs = positive('stableAfterMs', options.stableAfterMs ?? DEFAULT_STABLE_AFTER_MS);
+  const now = options.now ?? Date.now;
+  // Redacted: vendor URLs may carry an API key in the userinfo or the query string.
+  const log = options.log.child({ feed: adapter.name, upstream: redactUrl(options.url) });
   const wanted = new Set(options.symbols);
 
   let socket: WebSocket | undefined;
   let isClosed = false;
   let isAwaitingPong = false;
-  // Is the current socket open, and has it proved stable (see markStable)?
+  // Is the current socket open, and has it stayed open for the stability window (see markStable)?
   let isOpen = false;
   let isStable = false;
-  // Failed attempts in a row. Reset only by markStable, never by 'open': a vendor that accepts the
-  // WebSocket and closes it at once (bad key, connection limit) must still back off and reach
-  // `unavailable`, not be redialled at the first backoff step forever.
+  // Failed attempts in a row. Reset only by markStable, never by 'open' nor by a message: a vendor
+  // that accepts the WebSocket, acknowledges and closes (bad key, connection limit) must still back
+  // off and reach `unavailable`, not be redialled at the first backoff step forever.
   let failures = 0;
   let failReason = '';
   let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   let handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   let pingTimer: ReturnType<typeof setTimeout> | undefined;
+  let stableTimer: ReturnType<typeof setTimeout> | undefined;
 
   function clearSocketTimers(): void {
     clearTimeout(handshakeTimer);
     clearTimeout(pingTimer);
-    handshakeTimer = pingTimer = undefined;
+    clearTimeout(stableTimer);
+    handshakeTimer = pingTimer = stableTimer = undefined;
   }
 
   function abandon(ws: WebSocket, reason: string): void {
@@ -101,9 +157,9 @@ export function createUpstream(options: UpstreamOptions): Feed {
     ws.terminate();
   }
 
-  /** The current connection has shown it works: a decoded quote or `subscribed`, or a pong. */
+  /** The current connection has stayed open for `stableAfterMs`: the failures in a row are over. */
   function markStable(): void {
-    if (isStable) return;
+    stableTimer = undefined;
     isStable = true;
     if (failures > 0) log.info('upstream connection stable', { afterFailures: failures });
     failures = 0;
@@ -126,10 +182,9 @@ export function createUpstream(options: UpstreamOptions): Feed {
     ws.on('open', () => upstreamOnOpen(ws));
     ws.on('message', (data, isBinary) => upstreamOnMessage(ws, data, isBinary));
     ws.on('pong', () => {
-      // Only the answer to our own ping proves anything: a peer may send unsolicited pongs.
+      // Only the answer to our own ping proves liveness: a peer may send unsolicited pongs.
       if (ws !== socket || isClosed || !isAwaitingPong) return;
       isAwaitingPong = false;
-      markStable();
     });
     // Always listening, even after close(): ws emits 'error' when a dial is aborted, and an
     // 'error' without a listener would crash the process.
@@ -141,7 +196,7 @@ export function createUpstream(options: UpstreamOptions): Feed {
     if (ws !== socket || isClosed) return;
     clearTimeout(handshakeTimer);
     log.info('upstream connected', { attempt: failures + 1 });
-    // `failures` is not reset here: only markStable does that (see its declaration).
+    // `failures` is not reset here: only markStable does that, once the window has passed.
     isOpen = true;
     isStable = false;
     isAwaitingPong = false;
@@ -149,6 +204,7 @@ export function createUpstream(options: UpstreamOptions): Feed {
     if (isClosed) return;
     for (const frame of adapter.subscribeFrames(options.symbols)) ws.send(frame);
     schedulePing(ws);
+    stableTimer = setTimeout(markStable, stableAfterMs);
   }
 
   function upstreamOnMessage(ws: WebSocket, data: WebSocket.RawData, isBinary: boolean): void {
@@ -156,19 +212,17 @@ export function createUpstream(options: UpstreamOptions): Feed {
     // The contract speaks UTF-8 text frames only; a binary frame is not ours to guess at.
     if (isBinary) return handlers.onMalformed(1);
     // binaryType is left at 'nodebuffer', so text arrives as one Buffer.
-    const { messages, malformed } = adapter.decode((data as Buffer).toString('utf8'));
+    const { messages, malformed } = adapter.decode((data as Buffer).toString('utf8'), now());
     for (const message of messages) {
       if (isClosed) return;
+      // No message proves stability (see DEFAULT_STABLE_AFTER_MS): only time connected does.
       if (message.type === 'quote') {
-        markStable();
         // An upstream may send symbols this feed never asked for (vendors still deliver in-flight
         // data after an unsubscribe): only the requested ones reach the session.
         if (wanted.has(message.quote.symbol)) handlers.onQuote(message.quote);
       } else if (message.type === 'error') {
-        // Not proof of health: a vendor rejecting the session says so with an error, then closes.
         handlers.onUpstreamError?.(message.code, message.message);
       } else {
-        markStable();
         log.debug('upstream subscribed', { symbolCount: message.symbols.length });
       }
     }
@@ -189,7 +243,8 @@ export function createUpstream(options: UpstreamOptions): Feed {
     if (ws !== socket) return;
     clearSocketTimers();
     socket = undefined;
-    // An open that never proved stable is logged as such: the sign of a vendor rejecting the session.
+    // An open that closed within the stability window is logged as such: the sign of a vendor
+    // rejecting the session.
     const openedUnproven = isOpen && !isStable;
     isOpen = isStable = false;
     if (isClosed) return;

@@ -2,16 +2,23 @@
  * Mapping between API Gateway REST (payload v1) shapes and ours: the proxy event becomes a
  * {@link ApiGatewayStreamRequest}, a refusal becomes status, headers and body, and CORS_ORIGINS becomes
  * response headers. What to do with a request is decided in core/request.ts.
+ *
+ * The event's query string holds the caller's `token`: nothing here copies the query string or the
+ * token into what it returns, so nothing downstream can log it.
  * @see docs/CONTRACT.md §2 Request
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Config } from '../core/config.ts';
-import type { StreamRequest } from '../core/request.ts';
-import type { SymbolsRejection } from '../core/symbols.ts';
+import type { StreamRejection, StreamRequest } from '../core/request.ts';
 
-/** The request as core/request.ts sees it, plus the Origin the CORS headers answer. */
+/**
+ * The request as core/request.ts sees it, plus the Origin the CORS headers answer and who the
+ * authorizer says is calling.
+ */
 export interface ApiGatewayStreamRequest extends StreamRequest {
   origin: string | undefined;
+  /** The token's `sub`, passed on by the authorizer (handlers/authorizer.ts); undefined without one. */
+  sub: string | undefined;
 }
 
 /** A complete non-streaming answer. */
@@ -40,6 +47,28 @@ function header(event: APIGatewayProxyEvent, name: string): string | undefined {
   return undefined;
 }
 
+/** Upper-case ASCII only, as core/symbols.ts does. */
+const upperAscii = (s: string): string => s.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
+
+/**
+ * The symbols the authorizer allows, from its context's comma-separated `symbols`: undefined (every
+ * symbol) when there is no authorizer or the value is absent or ''. Any other shape allows nothing:
+ * a misconfigured authorizer must fail closed, not open.
+ */
+export function readAllowedSymbols(
+  authorizer: APIGatewayProxyEvent['requestContext']['authorizer'],
+): string[] | undefined {
+  // [aws] The Allow policy's `context` reaches the proxy event as requestContext.authorizer.<key>
+  // (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html).
+  const value: unknown = authorizer?.symbols;
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') return [];
+  return value
+    .split(',')
+    .map((s) => upperAscii(s.trim()))
+    .filter((s) => s !== '');
+}
+
 /** Read the request. Repeated `symbols` only survive in `multiValueQueryStringParameters`. */
 export function readStreamRequest(event: APIGatewayProxyEvent): ApiGatewayStreamRequest {
   // [aws] queryStringParameters keeps only the last value of a repeated key, so the multi-value map
@@ -47,10 +76,14 @@ export function readStreamRequest(event: APIGatewayProxyEvent): ApiGatewayStream
   const multi = event.multiValueQueryStringParameters?.symbols;
   const single = event.queryStringParameters?.symbols;
   const symbolValues = multi && multi.length > 0 ? [...multi] : single !== undefined ? [single] : [];
+  const authorizer = event.requestContext?.authorizer;
+  const sub: unknown = authorizer?.sub;
   return {
     symbolValues,
     lastEventIdHeader: header(event, 'last-event-id'),
     origin: header(event, 'origin'),
+    allowedSymbols: readAllowedSymbols(authorizer),
+    sub: typeof sub === 'string' && sub !== '' ? sub : undefined,
   };
 }
 
@@ -67,15 +100,27 @@ export function corsHeaders(
   return { vary: 'origin' };
 }
 
-/** The contract's 400 for a refused `symbols` parameter. */
-export function rejectionResponse(rejection: SymbolsRejection, cors: Record<string, string>): PlainResponse {
+/** The contract's 400 for a refused `symbols` parameter, or its 403 for symbols the token forbids. */
+export function rejectionResponse(rejection: StreamRejection, cors: Record<string, string>): PlainResponse {
   const headers = { 'content-type': 'application/json', 'cache-control': 'no-store', ...cors };
-  if (rejection.error === 'missing_symbols') {
-    // Byte-identical to API Gateway's request validator, so clients see one answer wherever it comes from.
-    return { statusCode: 400, headers, body: JSON.stringify({ message: rejection.message }) };
-  }
   const { error, message } = rejection;
-  const extra =
-    rejection.error === 'invalid_symbols' ? { invalid: rejection.invalid } : { max: rejection.max };
-  return { statusCode: 400, headers, body: JSON.stringify({ error, message, ...extra }) };
+  switch (rejection.error) {
+    case 'missing_symbols':
+      // Byte-identical to API Gateway's request validator, so clients see one answer wherever it comes from.
+      return { statusCode: 400, headers, body: JSON.stringify({ message }) };
+    case 'invalid_symbols':
+      return {
+        statusCode: 400,
+        headers,
+        body: JSON.stringify({ error, message, invalid: rejection.invalid }),
+      };
+    case 'too_many_symbols':
+      return { statusCode: 400, headers, body: JSON.stringify({ error, message, max: rejection.max }) };
+    case 'forbidden_symbols':
+      return {
+        statusCode: 403,
+        headers,
+        body: JSON.stringify({ error, message, forbidden: rejection.forbidden }),
+      };
+  }
 }

@@ -91,8 +91,13 @@ export function createStreamHandler({ config, log, openFeed, tracer }: StreamHan
     responseStream: Writable,
     context: Context,
   ): Promise<void> {
-    const requestLog = log.child({ requestId: context.awsRequestId });
+    // The event's query string holds the caller's token: only fields read from it are ever logged,
+    // never the event, its query string or its path with query (docs/decisions/010-access.md).
     const request = readStreamRequest(event);
+    const requestLog = log.child({
+      requestId: context.awsRequestId,
+      ...(request.sub !== undefined && { sub: request.sub }),
+    });
     const cors = corsHeaders(request.origin, config.corsOrigins);
     const plan = planStreamRequest(request, config.maxSymbols);
     if (!plan.ok) {

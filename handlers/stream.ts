@@ -6,15 +6,24 @@
  * its tag, so anything wrapped around it would hide the tag and Lambda would run the function
  * buffered (https://docs.aws.amazon.com/lambda/latest/dg/config-rs-write-functions.html; the tag check
  * is in https://github.com/aws/aws-lambda-nodejs-runtime-interface-client/blob/main/src/UserFunction.js).
+ *
+ * With `UPSTREAM_URL_PARAMETER` set, the upstream URL is read from SSM Parameter Store here, once per
+ * cold start (top-level await, so a failed read fails the init), and never sits in the environment.
  */
 import { loadConfig } from '../core/config.ts';
 import { createJsonLogger } from '../core/log.ts';
 import { FEED_NAMES } from '../feeds/registry.ts';
 import { isLambdaRuntime } from './lambda-env.ts';
+import { ssmParameterReader } from './ssm.ts';
 import { createStreamHandler, upstreamFeeds } from './stream-handler.ts';
 import { createStreamTracer } from './tracing.ts';
+import { resolveUpstreamUrl } from './upstream-url.ts';
 
-const config = loadConfig(process.env, FEED_NAMES);
+/** The upstream URL is read once per cold start, so the cache only has to outlive the init phase. */
+const UPSTREAM_URL_MAX_AGE_S = 300;
+
+const env = await resolveUpstreamUrl(process.env, ssmParameterReader(UPSTREAM_URL_MAX_AGE_S));
+const config = loadConfig(env, FEED_NAMES);
 const log = createJsonLogger({ level: config.logLevel, write: (line) => process.stdout.write(`${line}\n`) });
 const streams = createStreamHandler({
   config,

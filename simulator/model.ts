@@ -26,6 +26,12 @@ export interface MarketOptions {
    * (bounds the work of a late first subscribe). @defaultValue 5000
    */
   maxCatchUpMs?: number;
+  /**
+   * A symbol nobody asked about (through advance or latest) for longer than this is forgotten, and
+   * starts afresh from its opening price if asked again. Memory then holds the symbols asked about
+   * within the last 1.5 × this window, about 1.7 KB each (security review L3). @defaultValue 60000
+   */
+  forgetIdleMs?: number;
 }
 
 /** A simulated market. */
@@ -34,6 +40,8 @@ export interface Market {
   advance(symbols: Iterable<string>, at: number): Quote[];
   /** The latest quote of `symbol` as of `at`; updates before `at` not yet returned are skipped. */
   latest(symbol: string, at: number): Quote;
+  /** Symbols whose state is held now (what bounds the simulator's memory). */
+  readonly symbolCount: number;
 }
 
 // One trade per ~5 quote updates (Nanex AAPL 2012: 5.4 quotes per trade).
@@ -51,6 +59,8 @@ interface SymbolState {
   readonly arrivals: Arrivals;
   /** Time the mid was last moved to. */
   at: number;
+  /** Time somebody last asked about this symbol: what decides when it is forgotten. */
+  askedAt: number;
   last: number;
   quote: Quote;
 }
@@ -59,6 +69,8 @@ interface SymbolState {
 export function createMarket(options: MarketOptions): Market {
   const { profile, startAt } = options;
   const maxCatchUpMs = options.maxCatchUpMs ?? 5000;
+  const forgetIdleMs = options.forgetIdleMs ?? 60_000;
+  let sweptAt = startAt;
   const seedHash = hashString(String(options.seed));
   const states = new Map<string, SymbolState>();
 
@@ -122,6 +134,7 @@ export function createMarket(options: MarketOptions): Market {
       ticksPerUnit,
       minSpreadTicks,
       at,
+      askedAt: at,
       arrivals: createArrivals({
         rand,
         startAt: at,
@@ -151,14 +164,30 @@ export function createMarket(options: MarketOptions): Market {
     }
   }
 
+  /**
+   * Drop the symbols not asked about for longer than `forgetIdleMs`. Run at most every half window,
+   * so a symbol is gone between 1 and 1.5 windows after it was last asked about, at O(symbols) per
+   * half window instead of per call.
+   */
+  function forgetIdle(at: number): void {
+    if (at - sweptAt < forgetIdleMs / 2) return;
+    sweptAt = at;
+    for (const [symbol, state] of states) if (at - state.askedAt > forgetIdleMs) states.delete(symbol);
+  }
+
   function stateOf(symbol: string, at: number): SymbolState {
     let state = states.get(symbol);
     if (state === undefined) states.set(symbol, (state = createState(symbol, at)));
+    state.askedAt = Math.max(state.askedAt, at);
     return state;
   }
 
   return {
+    get symbolCount() {
+      return states.size;
+    },
     advance(symbols, at) {
+      forgetIdle(at);
       const out: Quote[] = [];
       let count = 0;
       for (const symbol of symbols) {
@@ -170,6 +199,7 @@ export function createMarket(options: MarketOptions): Market {
       return out;
     },
     latest(symbol, at) {
+      forgetIdle(at);
       const state = stateOf(symbol, at);
       runUntil(state, at, undefined);
       return state.quote;

@@ -4,7 +4,13 @@
  * it measured. Bounded in connections and time, loopback unless `--allow-remote`.
  */
 import { parseArgs } from 'node:util';
-import { buildStreamUrl, DEFAULT_STREAM_URL, isLoopbackUrl } from '../sse/stream-url.ts';
+import {
+  buildStreamUrl,
+  chooseToken,
+  DEFAULT_STREAM_URL,
+  isLoopbackUrl,
+  TOKEN_ENV,
+} from '../sse/stream-url.ts';
 
 /** Upper bounds, so a typo cannot open a million sockets or run for a week. */
 const MAX_CONNECTIONS = 5000;
@@ -23,6 +29,10 @@ Options:
   --duration S        seconds to run, > 0 and <= ${MAX_DURATION_S} (default 10)
   --ramp S            open the streams evenly over S seconds, <= duration (default 0: all at once)
   --symbols A,B       symbols per stream (default AAPL,MSFT; replaces symbols= in --url)
+  --token T           access token, sent as the token= query parameter of every stream;
+                      without it, the ${TOKEN_ENV} environment variable (which keeps it
+                      out of shell history). Never printed nor written to --json: the URL
+                      in the summary shows every query value as ***
   --json FILE         also write the summary as JSON to FILE
   --allow-remote      allow a host other than localhost / 127.0.0.0/8 / ::1
   --quiet             no progress lines
@@ -37,6 +47,8 @@ events/s, bytes/s, heartbeats, id gaps (ids must rise by one, also across reconn
 end mismatches (end.quotes/lastEventId disagreeing with what arrived), time to first byte,
 time to first quote and quote latency (receive time - ts: needs client and feed on one clock)
 as p50/p90/p99/max from HDR histograms, and this process's CPU use and event-loop delay.
+Server-sent text in it (end reasons, the first refusal) is printed with control characters
+escaped, and each counter keeps at most 32 distinct keys (the rest count as "other").
 Exit status: 0 after a run in which a stream opened; 1 if none did; 2 bad arguments.`;
 
 function fail(message: string): number {
@@ -63,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
         duration: { type: 'string' },
         ramp: { type: 'string', default: '0' },
         symbols: { type: 'string' },
+        token: { type: 'string' },
         json: { type: 'string' },
         'allow-remote': { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
@@ -92,9 +105,14 @@ async function main(argv: string[]): Promise<number> {
   if (typeof connections === 'string') return fail(connections);
   const ramp = numberArg('ramp', values.ramp, 0, duration, false);
   if (typeof ramp === 'string') return fail(ramp);
+  const token = chooseToken(values.token, process.env);
+  if (!token.ok) return fail(token.message);
+  // URL.parse, not `new URL`: a malformed --url must reach buildStreamUrl's message (exit 2), not
+  // throw here. Without --symbols, symbols= in --url wins over the default list.
   const hasSymbols =
-    values.symbols !== undefined || new URL(values.url, 'http://x').searchParams.has('symbols');
-  const built = buildStreamUrl(values.url, hasSymbols ? [values.symbols ?? ''] : ['AAPL,MSFT']);
+    values.symbols !== undefined || URL.parse(values.url)?.searchParams.has('symbols') === true;
+  const symbols = hasSymbols ? [values.symbols ?? ''] : ['AAPL,MSFT'];
+  const built = buildStreamUrl(values.url, symbols, token.token);
   if (!built.ok) return fail(built.message);
   const url = built.url;
   if (!isLoopbackUrl(url) && !values['allow-remote']) {

@@ -2,6 +2,7 @@
  * Text forms of the load tester's figures: the one-line progress report and the final table.
  * The JSON written by `--json FILE` is the {@link LoadSummary} itself; this is only its layout.
  */
+import { printable } from '../sse/printable.ts';
 import { LATENCY_NOTE, type LoadStats, type LoadSummary, type Percentiles } from './stats.ts';
 
 const num = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 1 });
@@ -12,9 +13,10 @@ function bytes(n: number): string {
   return `${Math.round(n)} B`;
 }
 
+/** ` (deadline 3, shutdown 1)`; keys are escaped again, as the summary may come from a JSON file. */
 function counts(record: Record<string, number>): string {
   const entries = Object.entries(record);
-  return entries.length === 0 ? '' : ` (${entries.map(([k, v]) => `${k} ${v}`).join(', ')})`;
+  return entries.length === 0 ? '' : ` (${entries.map(([k, v]) => `${printable(k, 64)} ${v}`).join(', ')})`;
 }
 
 function row(label: string, p: Percentiles, mark = ''): string {
@@ -28,12 +30,12 @@ function row(label: string, p: Percentiles, mark = ''): string {
 export function formatSummary(s: LoadSummary): string {
   const e = s.events;
   const lines = [
-    `Quote Stream load test: ${s.url}`,
+    `Quote Stream load test: ${printable(s.url)}`,
     `  ${s.connections} connections, ramp ${s.rampS} s, held ${s.durationS} s (ran ${s.elapsedS} s)`,
     '',
     `  streams opened        ${s.streams.opened} / ${s.connections}, failed ${s.streams.failed}, not started ${s.streams.notStarted}`,
     `  requests              ${s.requests.total}: ${s.requests.ok} ok, ${s.requests.failed} failed${counts(s.requests.failures)}`,
-    ...(s.requests.firstRefusal ? [`  first refusal         ${s.requests.firstRefusal}`] : []),
+    ...(s.requests.firstRefusal ? [`  first refusal         ${printable(s.requests.firstRefusal)}`] : []),
     `  reconnects            ${s.reconnects}`,
     `  stream ends           clean ${s.ends.clean}${counts(s.ends.endReasons)}, cut ${s.ends.cut}${counts(s.ends.cutReasons)}, held open at stop ${s.ends.heldAtStop}`,
     `  events                ${num(e.total)} (${num(e.perSecond)}/s): quote ${num(e.quote)} (${num(e.quotesPerSecond)}/s), ready ${e.ready}, status ${e.status}, end ${e.end}, unknown ${e.unknown}, invalid ${e.invalid}`,

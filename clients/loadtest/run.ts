@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { redactUrl } from '../sse/redact.ts';
 import { formatProgress, formatSummary, type ProgressMark } from './report.ts';
 import { LoadStats, summarize } from './stats.ts';
 import { createAgent, runVirtualClient, type LoadContext } from './virtual-client.ts';
@@ -79,7 +80,7 @@ export async function run(options: RunOptions): Promise<number> {
   // The histogram holds whole timer intervals; what exceeds the sampling interval is the delay.
   const ms = (ns: number): number => Math.max(0, Math.round(ns / 1e3 - LOOP_RESOLUTION_MS * 1e3) / 1e3);
   const summary = summarize(stats, {
-    url: options.url.href,
+    url: redactUrl(options.url), // printed and saved: the token and every query value become ***
     connections: options.connections,
     durationS: options.duration,
     rampS: options.ramp,

@@ -7,6 +7,8 @@
  * because quote `ts` may carry sub-millisecond fractions (docs/CONTRACT.md §1).
  */
 import { build, type Histogram } from 'hdr-histogram-js';
+import { printable } from '../sse/printable.ts';
+import { BoundedCounts } from './bounded-counts.ts';
 
 /** Largest value a histogram keeps, in µs: the longest allowed run (`--duration` ≤ 3600 s). */
 const MAX_MICROS = 3_600_000_000;
@@ -42,9 +44,8 @@ function percentiles(h: Histogram): Percentiles {
   return { count: h.totalCount, p50: at(50), p90: at(90), p99: at(99), max };
 }
 
-const bump = (record: Record<string, number>, key: string): void => {
-  record[key] = (record[key] ?? 0) + 1;
-};
+/** Characters of the first refusal kept for the summary (its body is up to 16 KiB). */
+const MAX_REFUSAL_CHARS = 500;
 
 /** Mutable counters shared by every stream of one run. */
 export class LoadStats {
@@ -56,20 +57,22 @@ export class LoadStats {
   requests = 0;
   requestsOk = 0;
   requestsFailed = 0;
-  readonly failures: Record<string, number> = {};
+  /** Failed requests by `http_<status>` or error code (bounded: server-chosen statuses). */
+  readonly failures = new BoundedCounts();
   reconnects = 0;
   clean = 0;
   cut = 0;
   heldAtStop = 0;
-  readonly cutReasons: Record<string, number> = {};
-  readonly endReasons: Record<string, number> = {};
+  readonly cutReasons = new BoundedCounts();
+  /** `end.reason` values: server-chosen strings, so bounded and printable. */
+  readonly endReasons = new BoundedCounts();
   readonly events = { quote: 0, ready: 0, status: 0, end: 0, unknown: 0, invalid: 0 };
   heartbeats = 0;
   bytes = 0;
   readonly ids = { gaps: 0, missing: 0, outOfOrder: 0, invalid: 0 };
   endMismatches = 0;
   negativeLatency = 0;
-  /** The first refusal message seen (a 400 body), to show why requests failed. */
+  /** The first refusal message seen (a 400 body), to show why requests failed; printable and cut. */
   firstRefusal: string | undefined;
   readonly ttfb = histogram();
   readonly firstQuote = histogram();
@@ -77,14 +80,18 @@ export class LoadStats {
 
   fail(reason: string): void {
     this.requestsFailed++;
-    bump(this.failures, reason);
+    this.failures.add(reason);
   }
   streamCut(reason: string): void {
     this.cut++;
-    bump(this.cutReasons, reason);
+    this.cutReasons.add(reason);
   }
   streamEnded(reason: string): void {
-    bump(this.endReasons, reason);
+    this.endReasons.add(reason);
+  }
+  /** Keep the first refusal's text, with control characters escaped (it is printed and saved). */
+  refused(text: string): void {
+    this.firstRefusal ??= printable(text, MAX_REFUSAL_CHARS);
   }
   get totalEvents(): number {
     const e = this.events;
@@ -164,7 +171,7 @@ export function summarize(s: LoadStats, run: RunInfo): LoadSummary {
       total: s.requests,
       ok: s.requestsOk,
       failed: s.requestsFailed,
-      failures: s.failures,
+      failures: s.failures.toRecord(),
       ...(s.firstRefusal ? { firstRefusal: s.firstRefusal } : {}),
     },
     reconnects: s.reconnects,
@@ -172,8 +179,8 @@ export function summarize(s: LoadStats, run: RunInfo): LoadSummary {
       clean: s.clean,
       cut: s.cut,
       heldAtStop: s.heldAtStop,
-      endReasons: s.endReasons,
-      cutReasons: s.cutReasons,
+      endReasons: s.endReasons.toRecord(),
+      cutReasons: s.cutReasons.toRecord(),
     },
     events: {
       ...s.events,

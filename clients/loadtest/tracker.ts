@@ -63,7 +63,8 @@ export class StreamTracker {
     this.#stats = stats;
     this.#client = client;
     this.#startedAt = startedAt;
-    this.#decoder = createContractDecoder({ onEvent: (e) => this.#onEvent(e) });
+    // Quote `ts` values are checked against the wall clock of the chunk they arrived in.
+    this.#decoder = createContractDecoder({ onEvent: (e) => this.#onEvent(e), now: () => this.#chunkEpoch });
   }
 
   /** Why the decoder gave up (buffer limit), if it did. */

@@ -10,7 +10,9 @@ import http from 'node:http';
 import https from 'node:https';
 import { isFatalStatus, ReconnectPolicy, sleep } from '../sse/backoff.ts';
 import { idleLimitMs, streamRequestHeaders } from '../sse/contract.ts';
-import { MAX_REFUSAL_BODY_BYTES } from '../sse/refusal.ts';
+import { hideSecret } from '../sse/redact.ts';
+import { decodeRefusalBody, describeRefusal, MAX_REFUSAL_BODY_BYTES } from '../sse/refusal.ts';
+import { TOKEN_PARAM } from '../sse/stream-url.ts';
 import type { LoadStats } from './stats.ts';
 import { newVirtualClientState, StreamTracker, type EpochClock, type VirtualClientState } from './tracker.ts';
 
@@ -57,6 +59,19 @@ function readRefusal(res: http.IncomingMessage): Promise<string> {
     res.on('error', () => undefined); // 'close' follows and resolves with what arrived
     res.on('close', () => resolve(Buffer.concat(parts).subarray(0, MAX_REFUSAL_BODY_BYTES).toString('utf8')));
   });
+}
+
+/**
+ * The summary's "first refusal": the access refusals (401, 403) in the clients' shared words
+ * (`HTTP 401: a token is required`), any other as its status and body. A body may echo the
+ * request URL, so the token is masked in it.
+ */
+function describeFirstRefusal(status: number, body: string, token: string | null): string {
+  const text =
+    status === 401 || status === 403
+      ? describeRefusal(status, decodeRefusalBody(body))
+      : `HTTP ${status}: ${body}`;
+  return hideSecret(text, token ?? undefined);
 }
 
 /** One accepted stream and what its bytes are accounted against. */
@@ -136,7 +151,9 @@ function openOnce(
       const type = res.headers['content-type'] ?? '';
       if (status !== 200 || !type.startsWith('text/event-stream')) {
         void readRefusal(res).then((body) => {
-          stats.firstRefusal ??= `HTTP ${status}: ${body}`;
+          if (stats.firstRefusal === undefined) {
+            stats.refused(describeFirstRefusal(status, body, ctx.url.searchParams.get(TOKEN_PARAM)));
+          }
           settle(
             isFatalStatus(status) ? 'fatal' : 'failed',
             status === 200 ? 'not_event_stream' : `http_${status}`,
@@ -171,6 +188,8 @@ export async function runVirtualClient(ctx: LoadContext, delayMs: number): Promi
     if (attempt > 0) ctx.stats.reconnects++;
     const outcome = await openOnce(ctx, client, first);
     if (outcome === 'stopped' || outcome === 'fatal') return;
+    // The policy clamps the server's hint (clients/sse/backoff.ts), so `retry: 0` cannot make
+    // thousands of virtual clients spin against a failing server.
     policy.retryMs = client.retryMs ?? policy.retryMs;
     const delay = outcome === 'clean' ? policy.afterClean() : policy.afterFailure();
     if (!(await sleep(delay, ctx.signal))) return;

@@ -82,6 +82,21 @@ const QUOTE_NUMBERS = ['bid', 'ask', 'ts'] as const;
 const QUOTE_OPTIONAL_NUMBERS = ['last', 'bidSize', 'askSize'] as const;
 const READY_NUMBERS = ['throttleMs', 'heartbeatMs', 'closesAt'] as const;
 
+/** 2000-01-01T00:00:00Z in epoch ms: a `ts` before it comes from a clock in seconds (or worse). */
+const MIN_QUOTE_TS = Date.UTC(2000, 0, 1);
+/** How far ahead of the client's clock a `ts` may lie: beyond it, a clock in µs or ns (or a wrong one). */
+const MAX_QUOTE_TS_AHEAD_MS = 60_000;
+
+/**
+ * Whether a quote's `ts` is plausible epoch ms against the client's clock `nowMs`: from 2000-01-01
+ * to 60 s ahead of it (docs/CONTRACT.md §1). The gateway drops the others, but a client checks for
+ * itself: a nanosecond `ts` (1.7e18) makes `new Date(ts).toISOString()` throw, and a far-future
+ * one pins a chart's time axis, so one such quote would stop a ticker or freeze a chart.
+ */
+function isPlausibleTs(ts: number, nowMs: number): boolean {
+  return ts >= MIN_QUOTE_TS && ts <= nowMs + MAX_QUOTE_TS_AHEAD_MS;
+}
+
 /**
  * The name of the first field of `event`'s data that breaks the contract, or undefined when the
  * data is valid. Every field the contract's example shows is required, except those it calls
@@ -111,9 +126,11 @@ function badField(event: 'quote' | 'ready' | 'status' | 'end', fields: Fields): 
 
 /**
  * Turn one parsed SSE message into a {@link ContractEvent}. Never throws: broken data becomes an
- * `invalid` event, so one bad frame cannot kill a client.
+ * `invalid` event, so one bad frame cannot kill a client. `now` is the client's clock (epoch ms),
+ * read only for quotes, against which their `ts` must be plausible ({@link isPlausibleTs}); tests
+ * inject a fixed one.
  */
-export function decodeMessage(msg: EventSourceMessage): ContractEvent {
+export function decodeMessage(msg: EventSourceMessage, now: () => number = Date.now): ContractEvent {
   const event = msg.event;
   const raw = msg.data;
   if (event !== 'quote' && event !== 'ready' && event !== 'status' && event !== 'end') {
@@ -128,6 +145,9 @@ export function decodeMessage(msg: EventSourceMessage): ContractEvent {
     case 'quote':
       // [contract] every quote carries an id; one without is a contract violation, not a quote.
       if (msg.id === undefined) return { type: 'invalid', event, raw, reason: 'quote without id' };
+      if (!isPlausibleTs(fields.ts as number, now())) {
+        return { type: 'invalid', event, raw, reason: 'ts outside [2000-01-01, now + 60 s]' };
+      }
       return { type: 'quote', id: msg.id, data: fields as unknown as QuoteData, raw };
     case 'ready':
       return { type: 'ready', data: fields as unknown as ReadyData, raw };
@@ -143,15 +163,26 @@ export function decodeMessage(msg: EventSourceMessage): ContractEvent {
 }
 
 /**
+ * The range of `HEARTBEAT_MS` the gateway accepts (docs/CONTRACT.md §2 configuration). A `ready`
+ * announcing more is clamped to it: `heartbeatMs` is server-sent, and an idle timer of 2^31 ms or
+ * more overflows and fires at once, which would call every healthy stream dead.
+ */
+const MIN_HEARTBEAT_MS = 10;
+export const MAX_HEARTBEAT_MS = 290_000;
+
+/**
  * How long a stream may stay silent before a client should call it dead: two heartbeat periods
- * plus slack, because the gateway writes a comment whenever it was idle for `heartbeatMs`.
+ * plus slack, because the gateway writes a comment whenever it was idle for `heartbeatMs`
+ * (clamped to [{@link MIN_HEARTBEAT_MS}, {@link MAX_HEARTBEAT_MS}], so at most 585 s).
  * Before `ready` arrives the gateway has promised its first bytes "at once", so a short bound
  * applies.
  *
  * @see docs/CONTRACT.md §2 Heartbeat
  */
 export function idleLimitMs(ready: ReadyData | undefined): number {
-  return ready === undefined ? 10_000 : 2 * ready.heartbeatMs + 5_000;
+  if (ready === undefined) return 10_000;
+  const heartbeatMs = Math.min(MAX_HEARTBEAT_MS, Math.max(MIN_HEARTBEAT_MS, ready.heartbeatMs));
+  return 2 * heartbeatMs + 5_000;
 }
 
 /**

@@ -26,6 +26,8 @@ export interface DecoderOptions {
   onEvent: (event: ContractEvent) => void;
   /** @defaultValue {@link DEFAULT_MAX_BUFFER_SIZE} */
   maxBufferSize?: number;
+  /** The client's clock in epoch ms, against which quote `ts` values are checked. @defaultValue Date.now */
+  now?: () => number;
 }
 
 /** A stateful decoder for one response body; make a new one per stream. */
@@ -49,7 +51,7 @@ export interface ContractDecoder {
  * d.feed(new TextEncoder().encode('event: end\ndata: {"reason":"deadline","quotes":0}\n\n'));
  */
 export function createContractDecoder(options: DecoderOptions): ContractDecoder {
-  const { onEvent } = options;
+  const { onEvent, now = Date.now } = options;
   // [spec] the stream is always UTF-8; `stream: true` keeps a multi-byte character that a
   // chunk boundary split until its remaining bytes arrive.
   const text = new TextDecoder('utf-8');
@@ -59,7 +61,7 @@ export function createContractDecoder(options: DecoderOptions): ContractDecoder 
 
   const parser = createParser({
     maxBufferSize: options.maxBufferSize ?? DEFAULT_MAX_BUFFER_SIZE,
-    onEvent: (msg) => onEvent(decodeMessage(msg)),
+    onEvent: (msg) => onEvent(decodeMessage(msg, now)),
     onId: (id) => {
       lastEventId = id;
     },

@@ -4,7 +4,8 @@
  *
  * @see docs/clients.md § Error codes
  */
-import { decodeRefusalBody, MAX_REFUSAL_BODY_BYTES, readLimitedText } from './refusal.ts';
+import { redactUrl } from './redact.ts';
+import { decodeRefusalBody, describeRefusal, MAX_REFUSAL_BODY_BYTES, readLimitedText } from './refusal.ts';
 
 /** Stable codes of {@link ReaderError}; documented in docs/clients.md. */
 export type ReaderErrorCode =
@@ -33,14 +34,17 @@ export function describeCause(err: unknown): string {
   return [e.message, e.cause?.code ?? e.cause?.message].filter(Boolean).join(': ') || String(err);
 }
 
-/** The request never got a response. */
+/** The request never got a response. The URL is redacted: it may carry the access token. */
 export function connectFailed(url: string | URL, cause: unknown): ReaderError {
-  return new ReaderError('connect_failed', `cannot reach ${String(url)}: ${describeCause(cause)}`, { cause });
+  return new ReaderError('connect_failed', `cannot reach ${redactUrl(url)}: ${describeCause(cause)}`, {
+    cause,
+  });
 }
 
 /**
  * Read at most `limit` bytes of a response that is not an event stream and say why. A JSON body
- * is parsed and its `message` (the contract's 400 bodies all have one) becomes the error message.
+ * is parsed and its `message` (the contract's 400 bodies all have one) becomes the error message;
+ * the access refusals (401, 403) get the sentences of {@link describeRefusal}.
  *
  * @see docs/CONTRACT.md §2 Request (the 400 bodies)
  */
@@ -65,6 +69,6 @@ export async function readRefusal(
       body: text,
     };
   }
-  const { body, detail } = decodeRefusalBody(text);
-  return { error: new ReaderError('http_status', `HTTP ${status}: ${detail}`), body };
+  const refusal = decodeRefusalBody(text);
+  return { error: new ReaderError('http_status', describeRefusal(status, refusal)), body: refusal.body };
 }

@@ -1,15 +1,24 @@
 /**
- * `npm run ticker -- AAPL MSFT [--url URL] [--once] [--json]`: follow the quote stream.
+ * `npm run ticker -- AAPL MSFT [--url URL] [--token T] [--once] [--json]`: follow the quote stream.
  *
  * On a terminal it repaints a table in place; piped, it prints one line per quote. It reconnects
  * like EventSource (Last-Event-ID, `retry:`), backs off while the server keeps failing and says on
  * stderr when a stream was cut (ended without `end`). Knows only docs/CONTRACT.md.
+ * Everything the server chose is printed through clients/sse/printable.ts, and the token never is.
  */
 import { parseArgs } from 'node:util';
 import { createLogUpdate } from 'log-update';
 import type { ContractEvent, QuoteData } from '../sse/contract.ts';
 import { followStream, type FollowHooks, type FollowResult } from '../sse/follow.ts';
-import { buildStreamUrl, DEFAULT_STREAM_URL } from '../sse/stream-url.ts';
+import { printable, printableJson } from '../sse/printable.ts';
+import { hideSecret } from '../sse/redact.ts';
+import {
+  buildStreamUrl,
+  chooseToken,
+  DEFAULT_STREAM_URL,
+  TOKEN_ENV,
+  TOKEN_PARAM,
+} from '../sse/stream-url.ts';
 import { applyQuote, formatQuoteLine, initialState, painter, renderTable, type TickerState } from './view.ts';
 
 const HELP = `Usage: npm run ticker -- SYMBOL... [options]
@@ -26,20 +35,29 @@ Follows GET /stream?symbols=... and shows every quote.
 Options:
   --url URL     stream endpoint (default ${DEFAULT_STREAM_URL}); symbols given as
                 arguments replace its symbols= parameter, commas allowed (AAPL,MSFT)
+  --token T     access token, sent as the token= query parameter; without it, the
+                ${TOKEN_ENV} environment variable (which keeps it out of shell history).
+                Never printed: URLs in messages show every query value as ***
   --once        stop after the first stream instead of reconnecting
-  --json        print each quote's data as one JSON line (as received), also on a terminal
+  --json        print each quote's data as one JSON line (as received, unless it holds
+                control characters: then re-serialised with them escaped), also on a terminal
   --verbose     also report ready, end and reconnect waits on stderr
   -h, --help    show this help
 
-Reconnecting: after 'end' it waits the server's retry: hint and reconnects with Last-Event-ID,
-so ids continue. After a cut stream (no 'end', reported on stderr) or the n-th failed request in
-a row it backs off: a random wait between retry and retry x 2^n, capped at 30 s. A 4xx other
-than 408/429 is final.
+Reconnecting: after 'end' it waits the server's retry: hint (taken within 100 ms..600 s) and
+reconnects with Last-Event-ID, so ids continue. After a cut stream (no 'end', reported on
+stderr) or the n-th failed request in a row it backs off: a random wait between base and
+base x 2^n, capped at 30 s, where base is the larger of retry and 1 s. A 4xx other than
+408/429 is final.
 A stream silent for 2 x heartbeatMs + 5 s counts as cut.
 
+Quotes for symbols not asked for are counted and ignored. Server-sent text is printed with
+control characters escaped (ESC as \\u001b), so it cannot drive the terminal.
+
 Exit status: 0 clean end (--once); 1 stream cut or server unreachable (--once); 2 bad
-arguments; 3 request rejected (400: the server's message is printed); 130 Ctrl-C (exits at
-once and restores the terminal); 143 SIGTERM. Colours follow NO_COLOR / FORCE_COLOR.`;
+arguments; 3 request rejected (400: the server's message is printed; 401: a token is
+required; 403: the token was refused, or does not allow the symbols listed); 130 Ctrl-C
+(exits at once and restores the terminal); 143 SIGTERM. Colours follow NO_COLOR / FORCE_COLOR.`;
 
 /** The two faces of the ticker: a repainted table (TTY) or a line per quote (pipe). */
 interface Output {
@@ -53,7 +71,7 @@ function lineOutput(json: boolean): Output {
   // Pipes are synchronous on Linux (Node docs, "A note on process I/O"), so a slow reader slows
   // us down rather than growing a buffer.
   return {
-    quote: (id, q, raw) => process.stdout.write(`${json ? raw : formatQuoteLine(id, q)}\n`),
+    quote: (id, q, raw) => process.stdout.write(`${json ? printableJson(raw, q) : formatQuoteLine(id, q)}\n`),
     changed: () => undefined,
     report: (line) => process.stderr.write(`${line}\n`),
     stop: () => undefined,
@@ -90,8 +108,16 @@ function tableOutput(state: TickerState): Output {
   };
 }
 
-function hooks(state: TickerState, out: Output, verbose: boolean): FollowHooks {
-  const say = (line: string): void => out.report(`ticker: ${line}`);
+/** A hint after the refusals the user can fix with a flag. */
+function refusalHint(status: number): string {
+  if (status === 401) return ` (pass --token or set ${TOKEN_ENV})`;
+  return '';
+}
+
+function hooks(state: TickerState, out: Output, verbose: boolean, token: string | undefined): FollowHooks {
+  // The one way out to stderr: escaped (server-chosen text may hold terminal controls) and with
+  // the token masked wherever a server echoed it.
+  const say = (line: string): void => out.report(`ticker: ${hideSecret(printable(line, 2000), token)}`);
   return {
     onConnecting(attempt) {
       state.connection = attempt === 1 ? 'connecting' : 'reconnecting';
@@ -104,8 +130,7 @@ function hooks(state: TickerState, out: Output, verbose: boolean): FollowHooks {
     },
     onEvent(event: ContractEvent) {
       if (event.type === 'quote') {
-        applyQuote(state, event.id, event.data);
-        out.quote(event.id, event.data, event.raw);
+        if (applyQuote(state, event.id, event.data)) out.quote(event.id, event.data, event.raw);
       } else if (event.type === 'ready') {
         state.ready = event.data;
         if (verbose) say(`ready: ${event.raw}`);
@@ -132,7 +157,8 @@ function hooks(state: TickerState, out: Output, verbose: boolean): FollowHooks {
     onRefused(error, status, body) {
       state.connection = status === 0 ? 'unreachable' : `refused (HTTP ${status})`;
       const invalid = (body as { invalid?: unknown } | undefined)?.invalid;
-      say(`${error.message}${Array.isArray(invalid) ? ` (invalid: ${invalid.join(', ')})` : ''}`);
+      const listed = Array.isArray(invalid) ? ` (invalid: ${invalid.map(String).join(', ')})` : '';
+      say(`${error.message}${listed}${refusalHint(status)}`);
     },
     onWait(ms, lastEventId) {
       state.connection = `reconnecting in ${(ms / 1000).toFixed(1)}s`;
@@ -157,6 +183,7 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         url: { type: 'string', default: DEFAULT_STREAM_URL },
+        token: { type: 'string' },
         once: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false },
@@ -172,7 +199,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
-  const built = buildStreamUrl(values.url, positionals);
+  const token = chooseToken(values.token, process.env);
+  if (!token.ok) {
+    process.stderr.write(`ticker: ${token.message}\nTry --help.\n`);
+    return 2;
+  }
+  const built = buildStreamUrl(values.url, positionals, token.token);
   if (!built.ok) {
     process.stderr.write(`ticker: ${built.message}\nTry --help.\n`);
     return 2;
@@ -195,7 +227,8 @@ async function main(argv: string[]): Promise<number> {
   });
   const result = await followStream(built.url, {
     once: values.once,
-    hooks: hooks(state, out, values.verbose),
+    // The token to mask is the one the URL carries, whether from --token, the env or --url itself.
+    hooks: hooks(state, out, values.verbose, built.url.searchParams.get(TOKEN_PARAM) ?? undefined),
   });
   out.stop();
   return exitCode(result);

@@ -1,9 +1,12 @@
 /**
  * What the ticker shows: a pure renderer (state → text) for the terminal table and the line format
  * for pipes. The CLI (main.ts) owns the I/O; keeping rendering pure makes it testable without a TTY.
+ * Every server-sent string (symbols, ids, the feed status) goes through `printable` before it is
+ * part of a line, so a hostile server cannot write terminal escape sequences.
  */
 import { styleText } from 'node:util';
 import type { QuoteData, ReadyData, StatusData } from '../sse/contract.ts';
+import { printable } from '../sse/printable.ts';
 
 /** One symbol's row: its latest quote and how the mid price moved. */
 export interface Row {
@@ -21,6 +24,8 @@ export interface TickerState {
   upstream: StatusData | undefined;
   ready: ReadyData | undefined;
   quotes: number;
+  /** Quotes for symbols nobody asked for: counted, never shown, so the table cannot grow. */
+  ignored: number;
   reconnects: number;
   lastEventId: string | undefined;
 }
@@ -37,6 +42,7 @@ export function initialState(symbols: readonly string[]): TickerState {
     upstream: undefined,
     ready: undefined,
     quotes: 0,
+    ignored: 0,
     reconnects: 0,
     lastEventId: undefined,
   };
@@ -44,9 +50,17 @@ export function initialState(symbols: readonly string[]): TickerState {
 
 const mid = (q: QuoteData): number => (q.bid + q.ask) / 2;
 
-/** Fold one quote into the state. */
-export function applyQuote(state: TickerState, id: string, q: QuoteData): void {
-  const row = state.rows.get(q.symbol) ?? emptyRow();
+/**
+ * Fold one quote into the state; false (and counted in `ignored`) when its symbol is not one the
+ * user asked for. [contract] the gateway sends only requested symbols, so such a quote comes from
+ * a broken or hostile server, and adding a row for each would grow the table without bound.
+ */
+export function applyQuote(state: TickerState, id: string, q: QuoteData): boolean {
+  const row = state.rows.get(q.symbol);
+  if (row === undefined) {
+    state.ignored++;
+    return false;
+  }
   const m = mid(q);
   if (row.quote !== undefined) {
     const prev = mid(row.quote);
@@ -54,9 +68,9 @@ export function applyQuote(state: TickerState, id: string, q: QuoteData): void {
   }
   row.firstMid ??= m;
   row.quote = q;
-  state.rows.set(q.symbol, row);
   state.quotes++;
   state.lastEventId = id;
+  return true;
 }
 
 const priceFormat = new Intl.NumberFormat('en-US', {
@@ -78,11 +92,11 @@ export function formatPriceTwoToSixDecimals(value: number | undefined): string {
  * `awk '{print $2}'` both work. `ts` is printed as received (epoch ms, maybe fractional).
  */
 export function formatQuoteLine(id: string, q: QuoteData): string {
-  let line = `${q.symbol} bid=${q.bid} ask=${q.ask}`;
+  let line = `${printable(q.symbol)} bid=${q.bid} ask=${q.ask}`;
   if (q.last !== undefined) line += ` last=${q.last}`;
   if (q.bidSize !== undefined) line += ` bidSize=${q.bidSize}`;
   if (q.askSize !== undefined) line += ` askSize=${q.askSize}`;
-  return `${line} ts=${q.ts} id=${id}`;
+  return `${line} ts=${q.ts} id=${printable(id)}`;
 }
 
 type Paint = (format: Parameters<typeof styleText>[0], text: string) => string;
@@ -101,6 +115,15 @@ export function formatRotationCountdown(closesAt: number, now: number): string {
     : `rotates in ${s}s`;
 }
 
+/**
+ * A quote's time of day in UTC (`09:30:00.000`), or `?` for a time a Date cannot hold: the contract
+ * checker refuses implausible `ts` values, and this keeps a repaint from ever throwing on one.
+ */
+export function formatUtcTime(ts: number): string {
+  const date = new Date(ts);
+  return Number.isNaN(date.getTime()) ? '?' : date.toISOString().slice(11, 23);
+}
+
 const ARROWS = { 1: '▲', [-1]: '▼', 0: '·' } as const;
 
 function renderRow(symbol: string, row: Row, paint: Paint): string {
@@ -117,9 +140,9 @@ function renderRow(symbol: string, row: Row, paint: Paint): string {
     change = `${pct >= 0 ? '+' : ''}${pct.toFixed(2)}%`;
   }
   const size = q?.bidSize !== undefined ? `${q.bidSize}×${q.askSize ?? '—'}` : '';
-  const time = q === undefined ? 'waiting' : new Date(q.ts).toISOString().slice(11, 23);
+  const time = q === undefined ? 'waiting' : formatUtcTime(q.ts);
   return [
-    paint('bold', symbol.padEnd(10)),
+    paint('bold', printable(symbol).padEnd(10)),
     paint(tone, ARROWS[row.direction]),
     paint(tone, cells.join('')),
     change.padStart(9),
@@ -137,15 +160,17 @@ function renderStatus(state: TickerState, now: number, paint: Paint): string {
       : c.startsWith('connect')
         ? paint('yellow', '●')
         : paint('red', '●');
-  const feed = state.upstream?.feed ?? 'unknown';
+  const feed = printable(state.upstream?.feed ?? 'unknown', 40);
   const attempt = state.upstream?.attempt !== undefined ? ` (attempt ${state.upstream.attempt})` : '';
   const parts = [
-    `${dot} ${c}`,
+    `${dot} ${printable(c)}`,
     `upstream ${paint(feed === 'connected' ? 'green' : 'yellow', feed)}${attempt}`,
   ];
   if (state.ready !== undefined) parts.push(formatRotationCountdown(state.ready.closesAt, now));
-  parts.push(`${state.quotes} quotes`, `${state.reconnects} reconnects`);
-  if (state.lastEventId !== undefined) parts.push(`last id ${state.lastEventId}`);
+  parts.push(`${state.quotes} quotes`);
+  if (state.ignored > 0) parts.push(`${state.ignored} for other symbols ignored`);
+  parts.push(`${state.reconnects} reconnects`);
+  if (state.lastEventId !== undefined) parts.push(`last id ${printable(state.lastEventId, 40)}`);
   return parts.join(paint('dim', ' · '));
 }
 

@@ -7,22 +7,62 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 
-type Maps = { single: Record<string, string>; multi: Record<string, string[]> };
+/**
+ * Values of each key in arrival order. A Map, not a plain object: a key such as `constructor`,
+ * `toString` or `__proto__` would otherwise hit `Object.prototype` (security review H2).
+ */
+type Collected = Map<string, string[]>;
 
-function addTo(maps: Maps, key: string, value: string): void {
-  maps.single[key] = value; // [aws] the single-value map keeps the last value of a repeated key
-  (maps.multi[key] ??= []).push(value);
+function collect(pairs: Iterable<readonly [string, string]>): Collected {
+  const collected: Collected = new Map();
+  for (const [key, value] of pairs) {
+    const values = collected.get(key);
+    if (values === undefined) collected.set(key, [value]);
+    else values.push(value);
+  }
+  return collected;
 }
 
-/** The REST proxy event for `req`, whose URL is `url`. */
-export function buildRestEvent(req: IncomingMessage, url: URL, resourcePath: string): APIGatewayProxyEvent {
-  const headers: Maps = { single: {}, multi: {} };
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    addTo(headers, req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string);
+/**
+ * The single- and multi-value maps as ordinary objects whose every key is an own data property,
+ * `__proto__` included: what the function gets from Lambda, which parses the event with JSON.parse.
+ * Object.fromEntries defines properties (CreateDataProperty) instead of assigning them, so no key
+ * reaches a prototype setter.
+ * @see https://tc39.es/ecma262/#sec-object.fromentries
+ */
+function toMaps(collected: Collected): { single: Record<string, string>; multi: Record<string, string[]> } {
+  return {
+    // [aws] The single-value map keeps the last value of a repeated key.
+    single: Object.fromEntries(
+      [...collected].map(([key, values]) => [key, values[values.length - 1] as string]),
+    ),
+    multi: Object.fromEntries(collected),
+  };
+}
+
+function headerPairs(rawHeaders: readonly string[]): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    pairs.push([rawHeaders[i] as string, rawHeaders[i + 1] as string]);
   }
-  const query: Maps = { single: {}, multi: {} };
-  for (const [key, value] of url.searchParams) addTo(query, key, value);
-  const hasQuery = Object.keys(query.single).length > 0;
+  return pairs;
+}
+
+/** The parts of a request the event is built from (an IncomingMessage has them all). */
+export type EventSourceRequest = Pick<IncomingMessage, 'rawHeaders' | 'method' | 'httpVersion'> & {
+  headers: Pick<IncomingMessage['headers'], 'host' | 'user-agent'>;
+  socket: { remoteAddress?: string | undefined };
+};
+
+/** The REST proxy event for `req`, whose URL is `url`. */
+export function buildRestEvent(
+  req: EventSourceRequest,
+  url: URL,
+  resourcePath: string,
+): APIGatewayProxyEvent {
+  const headers = toMaps(collect(headerPairs(req.rawHeaders)));
+  const query = toMaps(collect(url.searchParams));
+  const hasQuery = url.searchParams.size > 0;
   const requestId = randomUUID();
   const now = Date.now();
 

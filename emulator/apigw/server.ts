@@ -2,7 +2,9 @@
  * The local stand-in for API Gateway (REST, `STREAM` transfer mode) in front of Lambda: a node:http
  * server that answers a request missing a required query parameter the way the request validator
  * does, builds the proxy event, invokes the handler with a local response stream and Context, reads
- * the prelude, and copies the body to the socket with backpressure (`pipeline()`). It cuts an
+ * the prelude, and copies the body to the socket with backpressure (`pipeline()`). It can run a
+ * Lambda REQUEST authorizer first (authorizer.ts), answer the CORS preflight (preflight.ts) and cap
+ * the invocations running at once. It cuts an
  * invocation at the function timeout, as Lambda does, and tells the handler when the client goes away,
  * which Lambda cannot.
  *
@@ -14,17 +16,18 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../../core/log.ts';
-import { createGatewayAnswers, findMissingParameters, type GatewayAnswers } from './answers.ts';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { createGatewayAnswers, findMissingParameters } from './answers.ts';
+import { authorize, type LocalAuthorizer } from './authorizer.ts';
 import { buildRestEvent } from './event.ts';
-import { readPrelude } from '../lambda/prelude.ts';
+import { answerPreflight, type PreflightOptions } from './preflight.ts';
+import { armPlatformCuts, relayResponse, type PlatformLimits } from './relay.ts';
 import {
   createContext,
   createResponseStream,
   isStreamingHandler,
   runStreamingHandler,
-  type LocalResponseStream,
   type StreamingHandler,
 } from '../lambda/runtime.ts';
 
@@ -75,6 +78,15 @@ export interface LocalServerOptions {
    * @defaultValue 300000
    */
   idleTimeoutMs?: number;
+  /** A Lambda REQUEST authorizer on the route (see authorizer.ts for the order it runs in). @defaultValue none */
+  authorizer?: LocalAuthorizer;
+  /** Answer `OPTIONS` on the route with this CORS preflight (204). @defaultValue none: 403, as API Gateway */
+  preflight?: PreflightOptions;
+  /**
+   * Invocations running at once past which a request is answered 503 (Lambda's concurrency limit
+   * plays this part on AWS). @defaultValue unlimited
+   */
+  maxConcurrentInvocations?: number;
 }
 
 /** A running local server. */
@@ -87,89 +99,16 @@ export interface LocalServer {
   readonly activeInvocations: number;
   /** Stop listening and refuse new streams; open ones go on (for a graceful shutdown). */
   stopAccepting(): void;
-  /** Stop accepting, cut open connections, close. */
+  /**
+   * Stop accepting, cut open connections, close. A handler that ended its streams first (dev/ calls
+   * the handler's shutdown()) has already seen each stream's last bytes reach the socket, or cut it
+   * after its own grace: the response stream's 'finish' waits for the socket (runtime.ts).
+   */
   close(): Promise<void>;
 }
 
 /** [aws] Idle limit of a Regional REST endpoint's streamed response. */
 const API_GATEWAY_IDLE_TIMEOUT_MS = 300_000;
-
-/** The limits after which the platform, not the handler, ends an invocation. */
-interface PlatformLimits {
-  functionTimeoutS: number;
-  idleTimeoutMs: number;
-}
-
-/** The cuts armed for one invocation. */
-interface PlatformCuts {
-  /** Whether the runtime ended the stream itself (a cut is not the handler's fault). */
-  wasCut(): boolean;
-  /** Stop the function-timeout timer once the invocation has returned. */
-  disarm(): void;
-}
-
-/**
- * Wire the ways an invocation ends early: the client goes away (the handler's stream is destroyed,
- * which Lambda cannot do; docs/CONTRACT.md §2), API Gateway's idle cut, and Lambda's function timeout.
- * On a cut the handler sees its stream destroyed and the client a connection cut without `end`.
- */
-function armPlatformCuts(
-  res: ServerResponse,
-  responseStream: LocalResponseStream,
-  limits: PlatformLimits,
-  log: Logger,
-): PlatformCuts {
-  let isCutByRuntime = false;
-  res.once('close', () => {
-    if (res.writableFinished) return;
-    isCutByRuntime = true;
-    responseStream.destroy(new Error('client disconnected'));
-  });
-  const cut = (reason: string): void => {
-    isCutByRuntime = true;
-    responseStream.destroy(new Error(reason));
-    res.destroy();
-  };
-  // [aws] API Gateway ends a streamed response that stays silent past its idle limit.
-  res.setTimeout(limits.idleTimeoutMs, () => {
-    log.warn('stream idle past the API Gateway limit: cut', { idleTimeoutMs: limits.idleTimeoutMs });
-    cut('idle timeout');
-  });
-  // [aws] Lambda stops the function at its timeout, with this log line.
-  const timeoutTimer = setTimeout(() => {
-    log.error(`Task timed out after ${limits.functionTimeoutS.toFixed(2)} seconds`);
-    cut('function timed out');
-  }, limits.functionTimeoutS * 1000);
-  return { wasCut: () => isCutByRuntime, disarm: () => clearTimeout(timeoutTimer) };
-}
-
-/**
- * [aws] What API Gateway does with the integration's stream: it starts the client response only after
- * valid metadata and the delimiter (a 502 otherwise), then passes the body on as it comes.
- * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/response-transfer-mode-lambda.html
- */
-async function relayResponse(
-  responseStream: LocalResponseStream,
-  res: ServerResponse,
-  answers: GatewayAnswers,
-  log: Logger,
-): Promise<void> {
-  const read = await readPrelude(responseStream);
-  if (!read.ok) {
-    log.error('integration response without a valid prelude', { code: read.failure });
-    if (!res.headersSent) answers.badGateway(res);
-    responseStream.resume();
-    return;
-  }
-  const { prelude } = read;
-  const headers: Record<string, string | string[]> = { ...prelude.headers };
-  for (const [name, values] of Object.entries(prelude.multiValueHeaders)) headers[name] = values;
-  if (prelude.cookies.length > 0) headers['set-cookie'] = prelude.cookies;
-  res.writeHead(prelude.statusCode, headers);
-  res.flushHeaders();
-  await pipeline(responseStream, res);
-}
-
 /** Start serving `handler` on host:port. */
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
   const { log, functionTimeoutS } = options;
@@ -185,19 +124,22 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     functionTimeoutS,
     idleTimeoutMs: options.idleTimeoutMs ?? API_GATEWAY_IDLE_TIMEOUT_MS,
   };
+  const maxInvocations = options.maxConcurrentInvocations ?? Number.POSITIVE_INFINITY;
   let activeInvocations = 0;
   let isStopping = false;
 
-  async function invoke(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const event = buildRestEvent(req, url, route.path);
+  async function invoke(res: ServerResponse, event: APIGatewayProxyEvent): Promise<void> {
     const context = createContext({ functionTimeoutS, requestId: event.requestContext.requestId });
     const responseStream = createResponseStream(handler);
     const invocationLog = log.child({ requestId: context.awsRequestId });
+    // The relay's own listeners come and go; a late error after it ended must not crash the process.
+    responseStream.on('error', (error) => invocationLog.debug('response stream error', { error }));
     const cuts = armPlatformCuts(res, responseStream, limits, invocationLog);
 
     activeInvocations += 1;
-    const invocation = runStreamingHandler(handler, event, responseStream, context, cuts.wasCut);
     const relay = relayResponse(responseStream, res, answers, invocationLog);
+    responseStream.holdFinishUntilDelivered(() => relay);
+    const invocation = runStreamingHandler(handler, event, responseStream, context, cuts.wasCut);
     try {
       await invocation;
     } catch (error) {
@@ -215,9 +157,43 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     });
   }
 
+  /**
+   * [aws] A request on the route, in API Gateway's order: the authorizer (identity source first), then
+   * the request validator, then the integration. AWS documents that an authorizer runs before the
+   * integration and that a missing identity source is refused without calling it; that it also runs
+   * before the validator is our reading of observed behaviour (a request with neither a token nor
+   * `symbols` gets the 401). See docs/decisions/007-local-runtime.md.
+   */
+  async function answerRoute(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const event = buildRestEvent(req, url, route.path);
+    if (options.authorizer !== undefined) {
+      const outcome = await authorize(options.authorizer, event, log);
+      if (outcome.kind === 'unauthorized') return answers.unauthorized(res);
+      if (outcome.kind === 'denied') return answers.accessDenied(res, outcome.explicit);
+      if (outcome.kind === 'failed') return answers.authorizerFailure(res);
+      event.requestContext.authorizer = outcome.authorizer;
+      if (res.destroyed) return; // the client left while the authorizer ran
+    }
+    const missing = findMissingParameters(url, requiredQueryParameters);
+    if (missing.length > 0) return answers.missingParameters(res, missing);
+    if (isStopping) return answers.unavailable(res);
+    if (activeInvocations >= maxInvocations) {
+      log.warn('too many concurrent invocations: refused', { limit: maxInvocations });
+      return answers.tooManyInvocations(res, maxInvocations);
+    }
+    await invoke(res, event);
+  }
+
   async function answerOutsideRoute(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const answered = options.fallback ? await options.fallback(req, res) : false;
     if (!answered) answers.missingToken(res);
+  }
+
+  /** Last line of defence: a bug in answering one request must not take the server down (review H2). */
+  function failRequest(res: ServerResponse, error: unknown): void {
+    log.error('request failed', { code: 'internal_error', error });
+    if (!res.headersSent) answers.badGateway(res);
+    else res.destroy();
   }
 
   const server = createServer((req, res) => {
@@ -226,23 +202,20 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       answers.missingToken(res);
       return;
     }
-    if (url.pathname !== route.path || req.method !== route.method) {
-      void answerOutsideRoute(req, res).catch((error: unknown) => {
-        log.error('fallback failed', { error });
-        res.destroy();
-      });
+    const isRoute = url.pathname === route.path;
+    if (isRoute && req.method === 'OPTIONS' && options.preflight !== undefined) {
+      answerPreflight(res, options.preflight, req.headers.origin);
+      return;
+    }
+    if (!isRoute || req.method !== route.method) {
+      answerOutsideRoute(req, res).catch((error: unknown) => failRequest(res, error));
       return;
     }
     if (isStopping) {
       answers.unavailable(res);
       return;
     }
-    const missing = findMissingParameters(url, requiredQueryParameters);
-    if (missing.length > 0) {
-      answers.missingParameters(res, missing);
-      return;
-    }
-    void invoke(req, res, url);
+    answerRoute(req, res, url).catch((error: unknown) => failRequest(res, error));
   });
   server.on('clientError', (error, socket) => {
     log.debug('bad request from client', { error: error.message });

@@ -47,6 +47,33 @@ export class LocalResponseStream extends PassThrough {
   contentType = 'application/octet-stream';
   hasWritten = false;
   _onBeforeFirstWrite: FirstWriteHook | undefined;
+  #waitForDelivery: (() => Promise<void>) | undefined;
+
+  /**
+   * Hold 'finish' back until `waitForDelivery` resolves (the server resolves it once the bytes were
+   * handed to the client's socket), and fail the stream if it rejects. Lambda's response stream is an
+   * http.ClientRequest, whose 'finish' means the last bytes were handed to the operating system; a
+   * PassThrough's means only that they reached its own buffer, from which a shutdown could still drop
+   * them while the handler believed them sent (security review L7).
+   * @see https://nodejs.org/api/http.html#event-finish
+   */
+  holdFinishUntilDelivered(waitForDelivery: () => Promise<void>): void {
+    this.#waitForDelivery = waitForDelivery;
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    // End the readable side first, so the relay can finish the client response it waits for.
+    this.push(null);
+    const wait = this.#waitForDelivery;
+    if (wait === undefined) {
+      callback();
+      return;
+    }
+    wait().then(
+      () => callback(),
+      (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+    );
+  }
 
   setContentType(contentType: string): void {
     if (this.hasWritten) {

@@ -20,7 +20,7 @@ import fastJson from 'fast-json-stringify';
 import { quoteSchema } from '../../core/quote-schema.ts';
 import generatedSerializer from '../../core/quote-serializer.generated.js';
 import { validateQuote, type Quote } from '../../core/quote.ts';
-import { buildLambda, formatKb } from './bundle.ts';
+import { LAMBDA_ENTRIES, buildLambda, formatKb, type LambdaEntry } from './bundle.ts';
 import { GENERATED_SERIALIZER } from './generate-serializer.ts';
 import { importOnce } from './measure.ts';
 import { CONTRACT_EXAMPLE_QUOTE } from '../../test/helpers/feed.ts';
@@ -102,6 +102,8 @@ try {
     if (written !== expected) throw new Error(`${variant.name} writes ${written}, not ${expected}`);
     const [report] = await buildLambda({
       outdir: join(temp, variant.name.replace(/\W+/g, '-')),
+      // The serializer lives in the stream handler alone.
+      entries: { stream: LAMBDA_ENTRIES.stream as LambdaEntry },
       budgetBytes: Number.POSITIVE_INFINITY,
       plugins: variant.plugins,
     });

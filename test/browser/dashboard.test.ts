@@ -27,6 +27,8 @@ import {
 
 const DIST = resolve(import.meta.dirname, '../../clients/dashboard/dist');
 const WAIT_MS = 5000;
+/** A token the scripted server accepts when a test asks it to require one. */
+const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJicm93c2VyIn0.page-signature-dddddddd';
 
 /**
  * Quotes every 15 ms until the page leaves, cycling over the requested symbols, with a short
@@ -218,6 +220,79 @@ describe('dashboard in Chromium', () => {
       expect(refusals(server, 403).map((r) => r.url.pathname)).toEqual(['/dev/stream', '/dev/stream']);
       expect(streams(server)).toEqual([]);
       expect(errors).toEqual([]);
+    });
+
+    // Regression, security review L6: any link could point a hosted page at any server.
+    it('refuses an ?api= on another origin the build did not allow: a clear message, nothing opened', async () => {
+      await start();
+      const other = await startSseServer({ script: endless });
+      onTestFinished(() => other.close());
+      const otherOrigin = new URL(other.url).origin;
+
+      const { page, errors } = await openPage(`${origin}/?symbols=AAPL&api=${otherOrigin}/dev`);
+      await waitForPhase(page, 'rejected');
+
+      expect(await page.locator('#conn-detail').textContent()).toBe(
+        `?api= points at ${otherOrigin}, which this dashboard is not allowed to stream from (allowed: ${origin}).`,
+      );
+      expect(await page.locator('#add-error').textContent()).toMatch(/^\?api= points at /);
+      expect(other.requests).toEqual([]);
+      expect(streams(server)).toEqual([]);
+      expect(errors).toEqual([]);
+    });
+
+    it('passes ?token= on to the stream, shows it nowhere, and keeps it for a reload', async () => {
+      await start({ tokens: { [TOKEN]: null } });
+
+      const { page, errors } = await openPage(`${origin}/?symbols=aapl&token=${TOKEN}`);
+      await waitForPhase(page, 'live');
+      await waitForPrice(page, 'AAPL');
+
+      expect(streams(server).map((r) => r.url.searchParams.get('token'))).toEqual([TOKEN]);
+      expect(await page.locator('#stream-url').textContent()).toBe(`${origin}/stream?symbols=***&token=***`);
+      expect(await page.locator('body').innerText()).not.toContain(TOKEN);
+      expect(new URL(page.url()).searchParams.get('token')).toBe(TOKEN);
+      expect(errors).toEqual([]);
+    });
+
+    it.each([
+      [
+        'no token',
+        '',
+        'The gateway requires a token (HTTP 401: a token is required). Add ?token= to the page address.',
+        401,
+      ],
+      [
+        'a refused token',
+        '&token=forged',
+        'The gateway refused the token (HTTP 403: the token was refused (invalid, expired or signed with another key)). Open the page with a fresh ?token=.',
+        403,
+      ],
+    ])('stops with %s, saying so in words, without retrying', async (_name, query, detail, status) => {
+      await start({ tokens: { [TOKEN]: null } });
+
+      const { page, errors } = await openPage(`${origin}/?symbols=AAPL${query}`);
+      await waitForPhase(page, 'rejected');
+
+      expect(await page.locator('#conn-detail').textContent()).toBe(detail);
+      expect(refusals(server, status)).toHaveLength(2); // the EventSource attempt and the probe
+      expect(streams(server)).toEqual([]);
+      expect(errors).toEqual([]);
+    });
+
+    it('marks the symbols a token does not allow, and streams once they are removed', async () => {
+      await start({ tokens: { [TOKEN]: ['AAPL'] } });
+
+      const { page } = await openPage(`${origin}/?symbols=AAPL,MSFT&token=${TOKEN}`);
+      await waitForPhase(page, 'rejected');
+
+      expect(await page.locator('#add-error').textContent()).toBe('HTTP 403: the token does not allow MSFT');
+      expect(await page.locator('tr[data-symbol="MSFT"]').getAttribute('data-invalid')).toBe('true');
+
+      await page.getByRole('button', { name: 'Remove MSFT' }).click();
+      await waitForPhase(page, 'live');
+      await waitForPrice(page, 'AAPL');
+      expect(streams(server).map((r) => r.symbols)).toEqual([['AAPL']]);
     });
 
     it('opens a new stream by itself after the gateway ends one with `end`', async () => {

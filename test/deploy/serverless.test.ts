@@ -1,10 +1,11 @@
 /**
- * Offline proof of the deployment: serverless.yml is packaged once with osls (no credentials, no
- * network) and the assertions read what it emitted — the CloudFormation template, the framework
- * state and the zip — never the exit code alone (serverless@3, which predates `transferMode`, exits 0
- * while silently dropping it). The last test loads the packaged bundle from that zip and runs one
- * short stream through it under the local runtime. The bundle is the one `npm run build` made; this
- * project's global-setup.ts builds it only when it is missing, so no test rewrites dist/.
+ * Offline proof of the deployment: serverless.yml is packaged with osls (no credentials, no network)
+ * for a few stages and parameter sets, and the assertions read what it emitted — the CloudFormation
+ * template, the framework state and the zips — never the exit code alone (serverless@3, which
+ * predates `transferMode`, exits 0 while silently dropping it). The last test loads the packaged
+ * stream bundle from its zip and runs one short stream through it under the local runtime. The
+ * bundles are the ones `npm run build` made; this project's global-setup.ts builds them only when
+ * missing, so no test rewrites dist/.
  */
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,9 @@ import { openSse } from '../helpers/sse.ts';
 
 const UPSTREAM_URL = 'wss://quotes.example.com/v1/stream';
 const BUNDLE = 'dist/stream/index.mjs';
+const AUTHORIZER_BUNDLE = 'dist/authorizer/index.mjs';
+/** The origin the prod stage is packaged with (prod has no default). */
+const PROD_ORIGIN = 'https://app.example.com';
 /** [aws] Lambda's INIT phase limit: API Gateway's clock may lead the function's by this much. */
 const MAX_INIT_MS = 10_000;
 /** The longest a stream's finish may wait for a slow reader after its deadline (core/stream-session.ts). */
@@ -31,7 +35,16 @@ const MAX_FINISH_GRACE_MS = 1_000;
 /** [aws] TimeoutInMillis range of a REST integration with ResponseTransferMode STREAM: 50 ms to 15 min. */
 const STREAM_INTEGRATION_TIMEOUT_RANGE = [50, 900_000] as const;
 /** CONTRACT variables the local runtime alone reads. */
-const LOCAL_ONLY = ['PORT', 'FUNCTION_TIMEOUT_S'];
+const LOCAL_ONLY = ['PORT', 'FUNCTION_TIMEOUT_S', 'MAX_STREAMS'];
+/**
+ * CONTRACT variables the deployed stream function must not get, and why. A name is skipped only
+ * when the contract lists it.
+ */
+const NOT_IN_STREAM_FUNCTION: Record<string, string> = {
+  AUTH_SECRET: 'the authorizer function checks tokens; it reads the secret from SSM by AUTH_SECRET_PARAMETER',
+  AUTH_SECRET_PARAMETER: 'the authorizer function’s variable',
+  UPSTREAM_URL_PARAMETER: 'set instead of UPSTREAM_URL on a stage that keeps its URL in SSM (prod)',
+};
 /** Deployed values that differ from the contract's default on purpose, and why. */
 const JUSTIFIED_DEVIATIONS: Record<string, string> = {
   UPSTREAM_URL:
@@ -58,9 +71,155 @@ function only<T>(items: T[], what: string): T {
   return items[0] as T;
 }
 
+function resource(service: PackagedService, logicalId: string): Record<string, unknown> {
+  const found = service.template.Resources[logicalId];
+  expect(found, logicalId).toBeDefined();
+  return found?.Properties ?? {};
+}
+
+/** Every Lambda function's environment variables, by logical id. */
+function environments(service: PackagedService): [string, Record<string, string>][] {
+  return resourcesOfType(service, 'AWS::Lambda::Function').map(([id, r]) => [
+    id,
+    (r.Properties?.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {},
+  ]);
+}
+
+interface PolicyStatement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+/** The statements of an inline-policy IAM role. */
+function statements(service: PackagedService, roleId: string): PolicyStatement[] {
+  const policies = resource(service, roleId).Policies as {
+    PolicyDocument: { Statement: PolicyStatement[] };
+  }[];
+  return policies.flatMap((p) => p.PolicyDocument.Statement);
+}
+
+const actions = (s: PolicyStatement): string[] => [s.Action].flat();
+
+/** `arn:<partition>:ssm:<region>:<account>:parameter` + name, as serverless.yml joins it. */
+function parameterArn(name: string): unknown {
+  return {
+    'Fn::Join': [
+      '',
+      [
+        {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':ssm:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':parameter',
+            ],
+          ],
+        },
+        name,
+      ],
+    ],
+  };
+}
+
+/** The GET /stream method of a packaged service. */
+function getMethod(service: PackagedService): Record<string, unknown> {
+  return only(
+    resourcesOfType(service, 'AWS::ApiGateway::Method').filter(([, r]) => r.Properties?.HttpMethod === 'GET'),
+    'one GET method',
+  )[1].Properties as Record<string, unknown>;
+}
+
+/** The OPTIONS /stream preflight's integration response. */
+function preflight(service: PackagedService): {
+  StatusCode: string;
+  ResponseParameters: Record<string, string>;
+} {
+  const method = resource(service, 'ApiGatewayMethodStreamOptions');
+  const integration = method.Integration as {
+    IntegrationResponses: { StatusCode: string; ResponseParameters: Record<string, string> }[];
+  };
+  return only(integration.IntegrationResponses, 'one preflight integration response');
+}
+
+function gatewayResponseOrigin(service: PackagedService, type: string): unknown {
+  const [, response] = only(
+    resourcesOfType(service, 'AWS::ApiGateway::GatewayResponse').filter(
+      ([, r]) => r.Properties?.ResponseType === type,
+    ),
+    `one ${type} gateway response`,
+  );
+  return (response.Properties?.ResponseParameters as Record<string, string>)[
+    'gatewayresponse.header.Access-Control-Allow-Origin'
+  ];
+}
+
+/** `osls package` that must fail; returns its output. */
+async function packagingFails(args: string[]): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'quote-stream-refused-'));
+  try {
+    const run = await runOsls(['package', '--package', dir, ...args]);
+    if (run.code === 0) throw new Error(`osls package ${args.join(' ')} succeeded; it must be refused`);
+    return run.output;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/*
+ * Every packaging this file checks, started together in the first beforeAll: each `osls package` is a
+ * child process of several seconds, and run one after another they made this the suite's longest file.
+ */
+const PACKAGINGS = {
+  test: { stage: 'test', params: { upstreamUrl: UPSTREAM_URL } },
+  prod: { stage: 'prod', params: { corsOrigins: PROD_ORIGIN } },
+  authOff: { stage: 'test', params: { upstreamUrl: UPSTREAM_URL, auth: 'false' } },
+  capped: { stage: 'test', params: { upstreamUrl: UPSTREAM_URL, reservedConcurrency: '7' } },
+} as const;
+const REFUSALS = {
+  authTypo: ['--stage', 'test', '--param', `upstreamUrl=${UPSTREAM_URL}`, '--param', 'auth=off'],
+  noUpstream: ['--stage', 'test'],
+  prodNoOrigin: ['--stage', 'prod'],
+} as const;
+const packagings = new Map<keyof typeof PACKAGINGS, Promise<PackagedService>>();
+const refusals = new Map<keyof typeof REFUSALS, Promise<string>>();
+
+function packaged(name: keyof typeof PACKAGINGS): Promise<PackagedService> {
+  let run = packagings.get(name);
+  if (run === undefined) {
+    const { stage, params } = PACKAGINGS[name];
+    run = packageService({ stage, params: { ...params } });
+    packagings.set(name, run);
+  }
+  return run;
+}
+
+function refused(name: keyof typeof REFUSALS): Promise<string> {
+  let run = refusals.get(name);
+  if (run === undefined) {
+    run = packagingFails([...REFUSALS[name]]);
+    refusals.set(name, run);
+  }
+  return run;
+}
+
+afterAll(async () => {
+  const settled = await Promise.allSettled(packagings.values());
+  for (const result of settled) {
+    if (result.status === 'fulfilled') await rm(result.value.dir, { recursive: true, force: true });
+  }
+});
+
 describe('serverless.yml packaged with osls', () => {
   let service: PackagedService;
   let zip: ZipEntry[];
+  let authorizerZip: ZipEntry[];
   let fn: Record<string, unknown>;
   let method: Record<string, unknown>;
   let integration: Record<string, unknown>;
@@ -69,22 +228,17 @@ describe('serverless.yml packaged with osls', () => {
   beforeAll(async () => {
     // The bundle `npm run build` made (global-setup.ts builds it only when missing), packaged as
     // `serverless deploy` would upload it.
-    service = await packageService({ stage: 'test', params: { upstreamUrl: UPSTREAM_URL } });
+    for (const name of Object.keys(PACKAGINGS) as (keyof typeof PACKAGINGS)[])
+      void packaged(name).catch(() => {});
+    for (const name of Object.keys(REFUSALS) as (keyof typeof REFUSALS)[]) void refused(name).catch(() => {});
+    service = await packaged('test');
     zip = readZip(await readFile(join(service.dir, 'stream.zip')));
-    fn = only(resourcesOfType(service, 'AWS::Lambda::Function'), 'one Lambda function')[1].Properties ?? {};
-    method = only(
-      resourcesOfType(service, 'AWS::ApiGateway::Method').filter(
-        ([, r]) => r.Properties?.HttpMethod === 'GET',
-      ),
-      'one GET method',
-    )[1].Properties as Record<string, unknown>;
+    authorizerZip = readZip(await readFile(join(service.dir, 'authorizer.zip')));
+    fn = resource(service, 'StreamLambdaFunction');
+    method = getMethod(service);
     integration = method.Integration as Record<string, unknown>;
     environment = (fn.Environment as { Variables: Record<string, string> }).Variables;
   }, 60_000);
-
-  afterAll(async () => {
-    if (service !== undefined) await rm(service.dir, { recursive: true, force: true });
-  });
 
   it('packages without a warning', () => {
     // osls already refuses unknown properties; a deprecation or variable warning would show here.
@@ -106,7 +260,7 @@ describe('serverless.yml packaged with osls', () => {
 
     it('invokes the function through the 2021-11-15 response-streaming-invocations API', () => {
       const uri = JSON.stringify(integration.Uri);
-      const [fnLogicalId] = only(resourcesOfType(service, 'AWS::Lambda::Function'), 'one Lambda function');
+      const fnLogicalId = 'StreamLambdaFunction';
 
       expect(uri).toContain(':lambda:path/2021-11-15/functions/');
       expect(uri).toContain('/response-streaming-invocations');
@@ -153,19 +307,9 @@ describe('serverless.yml packaged with osls', () => {
     });
 
     it.each(['DEFAULT_4XX', 'DEFAULT_5XX'])(
-      'lets browsers read API Gateway’s own %s answers (CORS header)',
+      'lets browsers read API Gateway’s own %s answers (CORS header of the stage’s origin)',
       (type) => {
-        const [, response] = only(
-          resourcesOfType(service, 'AWS::ApiGateway::GatewayResponse').filter(
-            ([, r]) => r.Properties?.ResponseType === type,
-          ),
-          `one ${type} gateway response`,
-        );
-
-        expect(response.Properties?.RestApiId).toEqual({ Ref: 'ApiGatewayRestApi' });
-        expect(response.Properties?.ResponseParameters).toMatchObject({
-          'gatewayresponse.header.Access-Control-Allow-Origin': "'*'",
-        });
+        expect(gatewayResponseOrigin(service, type)).toBe("'*'");
       },
     );
   });
@@ -188,15 +332,20 @@ describe('serverless.yml packaged with osls', () => {
       expect(service.state.service.provider.tracing).toEqual({ apiGateway: true, lambda: true });
     });
 
-    it('keeps its logs for a bounded time', () => {
-      const [, logGroup] = only(resourcesOfType(service, 'AWS::Logs::LogGroup'), 'one log group');
+    it('keeps its logs for a bounded time, as every log group of the stage', () => {
+      const logGroups = resourcesOfType(service, 'AWS::Logs::LogGroup');
 
-      expect(logGroup.Properties?.RetentionInDays).toBe(14);
+      expect(logGroups.map(([id]) => id).sort()).toEqual(
+        ['ApiGatewayLogGroup', 'AuthorizerLogGroup', 'StreamLogGroup'].sort(),
+      );
+      for (const [, logGroup] of logGroups) expect(logGroup.Properties?.RetentionInDays).toBe(14);
     });
 
     it('sets every CONTRACT variable but the local-only ones, with the contract defaults', async () => {
       const contract = await contractVariables();
-      const expectedNames = [...contract.keys()].filter((name) => !LOCAL_ONLY.includes(name));
+      const expectedNames = [...contract.keys()].filter(
+        (name) => !LOCAL_ONLY.includes(name) && !(name in NOT_IN_STREAM_FUNCTION),
+      );
 
       expect(expectedNames).toEqual(expect.arrayContaining(['UPSTREAM_URL', 'THROTTLE_MS', 'CORS_ORIGINS']));
       expect(Object.keys(environment).sort()).toEqual([...expectedNames, 'LOG_LEVEL'].sort());
@@ -218,15 +367,221 @@ describe('serverless.yml packaged with osls', () => {
     });
   });
 
-  it('refuses to package a stage without an upstream URL, naming the variable', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'quote-stream-nourl-'));
-    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  describe('the authorizer (on by default)', () => {
+    it('guards GET /stream with a REQUEST authorizer whose identity source is the token query parameter', () => {
+      const authorizer = resource(service, 'AuthorizerApiGatewayAuthorizer');
 
-    const run = await runOsls(['package', '--package', dir, '--stage', 'test']);
+      expect(method.AuthorizationType).toBe('CUSTOM');
+      expect(method.AuthorizerId).toEqual({ Ref: 'AuthorizerApiGatewayAuthorizer' });
+      expect(authorizer).toMatchObject({
+        Type: 'REQUEST',
+        IdentitySource: 'method.request.querystring.token',
+        // The token is the cache key: a cached answer outlives a token's exp by at most this.
+        AuthorizerResultTtlInSeconds: 300,
+        RestApiId: { Ref: 'ApiGatewayRestApi' },
+      });
+      expect(JSON.stringify(authorizer.AuthorizerUri)).toContain('"AuthorizerLambdaFunction","Arn"');
+    });
 
-    expect(run.code).not.toBe(0);
-    expect(run.output).toContain('UPSTREAM_URL');
-    expect(run.output).toContain('"param" source');
+    it('runs its own bundle on nodejs24.x, arm64, 128 MB, and its zip holds that bundle alone', async () => {
+      const authorizer = resource(service, 'AuthorizerLambdaFunction');
+      const bundle = await readFile(join(PROJECT_ROOT, AUTHORIZER_BUNDLE));
+
+      expect(authorizer).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        MemorySize: 128,
+        Handler: 'dist/authorizer/index.handler',
+        Code: { S3Key: expect.stringMatching(/\/authorizer\.zip$/) },
+      });
+      expect(authorizerZip.map((entry) => entry.name)).toEqual([AUTHORIZER_BUNDLE]);
+      expect(authorizerZip[0]?.data.equals(bundle)).toBe(true);
+    });
+
+    it('gets the NAME of the secret’s SSM parameter, never the secret', () => {
+      const authorizerEnv = resource(service, 'AuthorizerLambdaFunction').Environment;
+
+      expect(authorizerEnv).toEqual({
+        Variables: { AUTH_SECRET_PARAMETER: '/quote-stream/test/auth-secret', LOG_LEVEL: 'info' },
+      });
+    });
+
+    it('may read that one parameter and nothing else from SSM; the stream function may not', () => {
+      const ssm = statements(service, 'AuthorizerFunctionRole').filter((s) =>
+        actions(s).some((a) => a.startsWith('ssm:')),
+      );
+
+      expect(resource(service, 'AuthorizerLambdaFunction').Role).toEqual({
+        'Fn::GetAtt': ['AuthorizerFunctionRole', 'Arn'],
+      });
+      expect(ssm).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'ssm:GetParameter',
+          Resource: parameterArn('/quote-stream/test/auth-secret'),
+        },
+      ]);
+      expect(JSON.stringify(statements(service, 'StreamFunctionRole'))).not.toContain('auth-secret');
+    });
+
+    it('can be switched off per stage (`--param auth=false`), and refuses anything but a boolean', async () => {
+      const open = await packaged('authOff');
+
+      expect(getMethod(open).AuthorizationType).toBe('NONE');
+      expect(getMethod(open).AuthorizerId).toBeUndefined();
+      expect(resourcesOfType(open, 'AWS::ApiGateway::Authorizer')).toEqual([]);
+      // A typo must not open the stage silently.
+      const output = await refused('authTypo');
+      expect(output).toContain('functions.stream.events.0.http.authorizer');
+      expect(output).toContain('strToBool');
+    }, 120_000);
+  });
+
+  describe('secrets by reference (defect 12)', () => {
+    it('serverless.yml resolves nothing from SSM at deploy time', async () => {
+      const yml = await readFile(join(PROJECT_ROOT, 'serverless.yml'), 'utf8');
+
+      // A `${ssm:…}` variable would put the value into the template and the function configuration.
+      expect(yml).not.toMatch(/\$\{ssm:/);
+    });
+
+    it('no function environment holds a secret: parameter names only, never AUTH_SECRET', () => {
+      for (const [id, variables] of environments(service)) {
+        expect(Object.keys(variables), id).not.toContain('AUTH_SECRET');
+        for (const [name, value] of Object.entries(variables)) {
+          if (name.endsWith('_PARAMETER')) expect(value, `${id} ${name}`).toMatch(/^\/[\w./-]+$/);
+        }
+      }
+    });
+  });
+
+  describe('the prod stage', () => {
+    let prod: PackagedService;
+
+    beforeAll(async () => {
+      // No upstreamUrl: prod names its SSM parameter by default. Packaged offline, so nothing can
+      // have been fetched from SSM.
+      prod = await packaged('prod');
+    }, 60_000);
+
+    it('passes the stream function the NAME of the upstream URL’s parameter, not the URL', () => {
+      const variables = (
+        resource(prod, 'StreamLambdaFunction').Environment as { Variables: Record<string, string> }
+      ).Variables;
+
+      expect(variables.UPSTREAM_URL_PARAMETER).toBe('/quote-stream/prod/upstream-url');
+      expect(variables).not.toHaveProperty('UPSTREAM_URL');
+      expect(variables.CORS_ORIGINS).toBe(PROD_ORIGIN);
+    });
+
+    it('lets the stream function read that one parameter, decrypted only through SSM', () => {
+      const policy = statements(prod, 'StreamFunctionRole');
+      const ssm = policy.filter((s) => actions(s).some((a) => a.startsWith('ssm:')));
+      const kms = policy.filter((s) => actions(s).some((a) => a.startsWith('kms:')));
+
+      expect(resource(prod, 'StreamLambdaFunction').Role).toEqual({
+        'Fn::GetAtt': ['StreamFunctionRole', 'Arn'],
+      });
+      expect(ssm).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'ssm:GetParameter',
+          Resource: parameterArn('/quote-stream/prod/upstream-url'),
+        },
+      ]);
+      expect(kms).toHaveLength(1);
+      expect(kms[0]?.Action).toBe('kms:Decrypt');
+      expect(kms[0]?.Condition?.StringEquals?.['kms:ViaService']).toEqual({
+        'Fn::Join': ['', ['ssm.', { Ref: 'AWS::Region' }, '.amazonaws.com']],
+      });
+      // Nothing else in either role reaches beyond its own function: no wildcard but X-Ray's.
+      for (const role of ['StreamFunctionRole', 'AuthorizerFunctionRole']) {
+        for (const statement of statements(prod, role)) {
+          if (statement.Resource === '*')
+            expect(actions(statement), role).toEqual(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+        }
+      }
+    });
+
+    it('answers the preflight and API Gateway’s own errors for its origin only', () => {
+      expect(preflight(prod).ResponseParameters['method.response.header.Access-Control-Allow-Origin']).toBe(
+        `'${PROD_ORIGIN}'`,
+      );
+      expect(gatewayResponseOrigin(prod, 'DEFAULT_4XX')).toBe(`'${PROD_ORIGIN}'`);
+      expect(gatewayResponseOrigin(prod, 'DEFAULT_5XX')).toBe(`'${PROD_ORIGIN}'`);
+    });
+
+    it('refuses to package without an explicit origin (prod does not default to *)', async () => {
+      const output = await refused('prodNoOrigin');
+
+      expect(output).toContain('custom.corsOrigins');
+    }, 60_000);
+  });
+
+  describe('OPTIONS /stream', () => {
+    it('is answered by API Gateway itself with 204 and the CORS headers of the contract', () => {
+      const options = resource(service, 'ApiGatewayMethodStreamOptions');
+      const integration = options.Integration as { Type: string; RequestTemplates: Record<string, string> };
+
+      expect(options).toMatchObject({ HttpMethod: 'OPTIONS', AuthorizationType: 'NONE' });
+      expect(integration.Type).toBe('MOCK');
+      expect(JSON.parse(integration.RequestTemplates['application/json'] ?? '{}')).toEqual({
+        statusCode: 204,
+      });
+      expect((options.MethodResponses as { StatusCode: string }[]).map((r) => r.StatusCode)).toEqual(['204']);
+      expect(preflight(service)).toMatchObject({
+        StatusCode: '204',
+        ResponseParameters: {
+          'method.response.header.Access-Control-Allow-Origin': "'*'",
+          'method.response.header.Access-Control-Allow-Methods': "'GET'",
+          'method.response.header.Access-Control-Allow-Headers': "'last-event-id,cache-control'",
+          'method.response.header.Access-Control-Max-Age': "'600'",
+        },
+      });
+    });
+
+    it('is part of the deployment the framework creates (so the first deploy serves it)', () => {
+      const [, deployment] = only(resourcesOfType(service, 'AWS::ApiGateway::Deployment'), 'one deployment');
+
+      expect(deployment.DependsOn).toEqual(expect.arrayContaining(['ApiGatewayMethodStreamOptions']));
+    });
+  });
+
+  describe('the cap on the bill', () => {
+    it('reserves the stream function’s concurrency: 50 by default, a stage parameter', async () => {
+      const capped = await packaged('capped');
+
+      expect(fn.ReservedConcurrentExecutions).toBe(50);
+      expect(resource(capped, 'StreamLambdaFunction').ReservedConcurrentExecutions).toBe(7);
+    }, 60_000);
+
+    it('writes access logs with the caller’s IP, request id, status and latency, never the query string', () => {
+      const restApi = service.state.service.provider.logs as { restApi: Record<string, unknown> };
+      const format = restApi.restApi.format as string;
+
+      // osls and serverless v4 set the format with an UpdateStage call after deploy (like tracing):
+      // the resolved setting is what they send.
+      expect(restApi.restApi).toMatchObject({ accessLogging: true, executionLogging: false });
+      expect(JSON.parse(format)).toBeTypeOf('object');
+      for (const variable of [
+        '$context.identity.sourceIp',
+        '$context.requestId',
+        '$context.status',
+        '$context.responseLatency',
+      ]) {
+        expect(format).toContain(variable);
+      }
+      // The token travels in the query string: nothing that could carry it.
+      expect(format).not.toMatch(/query|\$input|\$method|requestOverride|\$context\.path\b/i);
+      expect(resource(service, 'ApiGatewayLogGroup').LogGroupName).toBe('/aws/api-gateway/quote-stream-test');
+    });
+  });
+
+  it('refuses to package a stage without an upstream URL or parameter, naming them', async () => {
+    const output = await refused('noUpstream');
+
+    expect(output).toContain('custom.requireUpstreamUrlOrUpstreamUrlParameter');
+    expect(output).toContain('"param" source');
   });
 
   it('streams from the packaged bundle under the local runtime until the end event', async () => {

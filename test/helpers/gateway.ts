@@ -24,6 +24,10 @@ export interface TestGatewayOptions {
   staticDir?: string;
   /** Register cleanup with onTestFinished (off when called from beforeAll). @defaultValue true */
   autoClose?: boolean;
+  /** AUTH_SECRET as dev/settings.ts validates it: tokens are required when set. @defaultValue unset */
+  authSecret?: string;
+  /** MAX_STREAMS. @defaultValue 5000 */
+  maxStreams?: number;
 }
 
 /** A running gateway and the log lines it has written so far. */
@@ -41,6 +45,8 @@ export async function startGateway(options: TestGatewayOptions = {}): Promise<Te
     fallback: options.staticDir === undefined ? undefined : staticFallback(options.staticDir),
     simulator: { profile: 'busy', seed: 7 },
     writeLog: (line) => logs.push(JSON.parse(line) as LogLine),
+    authSecret: options.authSecret,
+    maxStreams: options.maxStreams,
   });
   if (options.autoClose ?? true) onTestFinished(() => gateway.close());
   return { ...gateway, logs };

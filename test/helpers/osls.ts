@@ -5,7 +5,7 @@
  * packaging only reads serverless.yml and the bundle, so a run that reached for either would fail.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync, crc32 } from 'node:zlib';
@@ -50,9 +50,26 @@ function isolationPrefix(): string[] {
   return netIsolation;
 }
 
-/** Run osls in the project folder with `args`, a scrubbed environment and a throwaway HOME. */
+/**
+ * A private copy of what packaging reads: serverless.yml, the bundles and package.json, with
+ * node_modules linked. osls keeps its state in the service folder's `.serverless/`, so two runs in
+ * the project folder at once would overwrite each other's state; each run gets its own folder.
+ */
+async function copyService(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'quote-stream-service-'));
+  await Promise.all([
+    cp(join(PROJECT_ROOT, 'serverless.yml'), join(dir, 'serverless.yml')),
+    cp(join(PROJECT_ROOT, 'package.json'), join(dir, 'package.json')),
+    cp(join(PROJECT_ROOT, 'dist'), join(dir, 'dist'), { recursive: true }),
+    symlink(join(PROJECT_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir'),
+  ]);
+  return dir;
+}
+
+/** Run osls on a private copy of the service with `args`, a scrubbed environment and a throwaway HOME. */
 export async function runOsls(args: string[], options: { timeoutMs?: number } = {}): Promise<OslsRun> {
   const home = await mkdtemp(join(tmpdir(), 'quote-stream-osls-home-'));
+  const service = await copyService();
   const [command, ...prefixArgs] = [...isolationPrefix(), process.execPath];
   try {
     return await new Promise((done) => {
@@ -60,7 +77,7 @@ export async function runOsls(args: string[], options: { timeoutMs?: number } = 
         command as string,
         [...prefixArgs, OSLS_BIN, ...args],
         {
-          cwd: PROJECT_ROOT,
+          cwd: service,
           env: {
             PATH: process.env.PATH ?? '',
             HOME: home,
@@ -77,7 +94,10 @@ export async function runOsls(args: string[], options: { timeoutMs?: number } = 
       );
     });
   } finally {
-    await rm(home, { recursive: true, force: true });
+    await Promise.all([
+      rm(home, { recursive: true, force: true }),
+      rm(service, { recursive: true, force: true }),
+    ]);
   }
 }
 

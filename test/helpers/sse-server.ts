@@ -10,8 +10,9 @@
  * Tests use only `url` for behaviour that any contract server shows; `requests`, `waitFor` and
  * scripts are for what only a scripted server can stage (cuts, gaps, tiny retry values, a held
  * reconnect). With `staticDir` it also serves the built dashboard beside `/stream`, as `npm start`
- * does, so the browser tests use this same server.
- * One file, slightly over 300 lines, so the server under test swaps out as one unit.
+ * does, so the browser tests use this same server; with `tokens` it requires a token as a deployed
+ * stage does; with `refuse` it answers any refusal a broken or hostile server might.
+ * One file, about 350 lines, so the server under test swaps out as one unit.
  */
 import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -166,12 +167,47 @@ export interface SseServer {
 
 const CORS = { 'access-control-allow-origin': '*' };
 
+/** Which tokens a server accepts, and the symbols each allows (`null`: every symbol). */
+export type TokenTable = Readonly<Record<string, readonly string[] | null>>;
+
+type Answer = { symbols: string[] } | { status: number; body: unknown };
+
 /**
- * The contract's refusals, or the accepted symbols. Any other path gets API Gateway's answer to an
- * unknown route (403 "Missing Authentication Token"), as a wrong `?api=` base on a deployed stage does.
+ * API Gateway's authorizer answers (docs/CONTRACT.md §2 Auth), with its exact bodies: no or an empty
+ * `token` → 401; a token not in the table → 403 with the Deny body. Undefined when it passes.
  */
-function validate(url: URL, maxSymbols: number): { symbols: string[] } | { status: number; body: unknown } {
+function authorize(url: URL, tokens: TokenTable): { status: number; body: unknown } | undefined {
+  const token = url.searchParams.get('token') ?? '';
+  if (token === '') return { status: 401, body: { message: 'Unauthorized' } };
+  if (!Object.hasOwn(tokens, token)) {
+    return {
+      status: 403,
+      body: { Message: 'User is not authorized to access this resource with an explicit deny' },
+    };
+  }
+  return undefined;
+}
+
+/**
+ * The contract's refusals, or the accepted symbols, in API Gateway's order: the route, the
+ * authorizer (with `tokens`), the request validator, then the handler's own checks. Any other path
+ * gets API Gateway's answer to an unknown route (403 "Missing Authentication Token"), as a wrong
+ * `?api=` base on a deployed stage does.
+ */
+function validate(url: URL, maxSymbols: number, tokens: TokenTable | undefined): Answer {
   if (url.pathname !== '/stream') return { status: 403, body: { message: 'Missing Authentication Token' } };
+  const denied = tokens === undefined ? undefined : authorize(url, tokens);
+  if (denied !== undefined) return denied;
+  const checked = validateSymbols(url, maxSymbols);
+  if ('body' in checked || tokens === undefined) return checked;
+  const allowed = tokens[url.searchParams.get('token') ?? ''];
+  const forbidden = allowed ? checked.symbols.filter((symbol) => !allowed.includes(symbol)) : [];
+  if (forbidden.length === 0) return checked;
+  const message = `This token does not allow: ${forbidden.join(', ')}`;
+  return { status: 403, body: { error: 'forbidden_symbols', message, forbidden } };
+}
+
+function validateSymbols(url: URL, maxSymbols: number): Answer {
   const values = url.searchParams.getAll('symbols');
   if (values.length === 0) {
     return { status: 400, body: { message: 'Missing required request parameters: [symbols]' } };
@@ -203,6 +239,13 @@ export interface SseServerOptions {
   gate?: (request: RecordedRequest) => Promise<void> | undefined;
   /** Serve this folder's files at any other path (GET), unrecorded, before the 403 for unknown routes. */
   staticDir?: string;
+  /**
+   * Require a `token` query parameter, answering as the deployed authorizer does (401, 403 Deny,
+   * 403 `forbidden_symbols`). Unset: no token needed. @example { 'good-token': null, narrow: ['AAPL'] }
+   */
+  tokens?: TokenTable;
+  /** Override the answer to every `/stream` request (a hostile or broken server's refusal). */
+  refuse?: (request: RecordedRequest) => { status: number; body: string } | undefined;
 }
 
 /** Start the server; the caller registers `close` as cleanup right away. */
@@ -238,12 +281,14 @@ export async function startSseServer(options: SseServerOptions = {}): Promise<Ss
       rec.closedAt = Date.now();
       changes.emit('change');
     });
-    const checked = validate(url, options.maxSymbols ?? 50);
-    if ('body' in checked) {
-      rec.status = checked.status;
+    const scripted = options.refuse?.(rec);
+    const checked = validate(url, options.maxSymbols ?? 50, options.tokens);
+    if (scripted !== undefined || 'body' in checked) {
+      const { status, body } = scripted ?? (checked as { status: number; body: unknown });
+      rec.status = status;
       rec.finishedAt = Date.now();
-      res.writeHead(checked.status, { 'content-type': 'application/json', ...CORS });
-      res.end(JSON.stringify(checked.body));
+      res.writeHead(status, { 'content-type': 'application/json', ...CORS });
+      res.end(typeof body === 'string' ? body : JSON.stringify(body));
     } else {
       rec.symbols = checked.symbols;
       void Promise.resolve(options.gate?.(rec)).then(() => stream(rec, res));

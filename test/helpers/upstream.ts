@@ -134,6 +134,12 @@ export interface ScriptedUpstream {
    * connection limit). Such connections count in `connections` and `disconnects`.
    */
   bounce(on: boolean): void;
+  /**
+   * While on, every subscribe is answered with `subscribed` for its symbols and one quote of its
+   * first symbol (ts now) in one frame, and the connection is terminated once that frame is written:
+   * a vendor that accepts, acknowledges and drops (security review H3).
+   */
+  ackAndDrop(on: boolean): void;
   /** Terminate clients and held sockets, then close the server. Idempotent. */
   close(): Promise<void>;
 }
@@ -156,6 +162,7 @@ export async function startScriptedUpstream(
   let isStalled = false;
   let isHanging = false;
   let isBouncing = false;
+  let isAckingAndDropping = false;
 
   const wss = new WebSocketServer({ noServer: true });
   wss.on('connection', (ws) => {
@@ -173,6 +180,7 @@ export async function startScriptedUpstream(
       if (frame !== undefined) {
         subscriptions.push(frame);
         subscribes.add();
+        if (isAckingAndDropping) ackThenDrop(ws, frame);
       }
     });
     ws.on('ping', () => pings.add());
@@ -254,6 +262,9 @@ export async function startScriptedUpstream(
     bounce(on) {
       isBouncing = on;
     },
+    ackAndDrop(on) {
+      isAckingAndDropping = on;
+    },
     close() {
       closing ??= new Promise<void>((resolve) => {
         // Clients first: ws's graceful close would wait up to 30 s for a stalled peer.
@@ -268,6 +279,14 @@ export async function startScriptedUpstream(
   };
   if (options.autoClose ?? true) onTestFinished(() => upstream.close());
   return upstream;
+}
+
+function ackThenDrop(ws: WebSocket, frame: SubscribeFrame): void {
+  const ack = { type: 'subscribed', symbols: frame.symbols };
+  const symbol = frame.symbols[0] ?? 'AAPL';
+  const quote = { type: 'quote', symbol, bid: 189.12, ask: 189.14, ts: Date.now() };
+  // Terminated only once the frame is in the kernel, so the client reads it before the close.
+  ws.send(JSON.stringify([ack, quote]), () => ws.terminate());
 }
 
 function parseSubscribe(text: string): SubscribeFrame | undefined {

@@ -1,9 +1,12 @@
+import { request } from 'node:http';
+import type { Writable } from 'node:stream';
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../core/log.ts';
 import { startLocalServer, type LocalServer, type LocalServerOptions } from '../../emulator/apigw/server.ts';
 import { installAwsLambdaGlobal } from '../../emulator/lambda/runtime.ts';
 import * as fixtures from '../helpers/handlers.ts';
-import { getText, openSse } from '../helpers/sse.ts';
+import { getText, openSse, type SseConnection } from '../helpers/sse.ts';
 
 installAwsLambdaGlobal();
 let server: LocalServer | undefined;
@@ -217,5 +220,350 @@ describe('local runtime: API Gateway behaviour', () => {
         log: silentLogger,
       }),
     ).rejects.toThrow(/streamifyResponse/);
+  });
+});
+
+/** The `awslambda` global the runtime installed, for fixtures written in this file. */
+type Lambda = {
+  streamifyResponse: <F>(fn: F) => F;
+  HttpResponseStream: { from: (s: Writable, p: Record<string, unknown>) => Writable };
+};
+const lambda = (): Lambda => (globalThis as unknown as { awslambda: Lambda }).awslambda;
+
+/** A request with any method, read to the end. */
+function send(
+  url: string,
+  method: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('local runtime: requests whose keys are Object.prototype names (security review H2)', () => {
+  /*
+   * Regression: one request with `?constructor=1` (or `__proto__`, `toString`) or a header of such a
+   * name made the event builder throw inside an unawaited promise, and the unhandled rejection ended
+   * the process and every stream in it. Each request here must reach the handler with its keys intact,
+   * and the server must go on serving. Without the fix the test run reports an unhandled error.
+   */
+  it.each([
+    ['query key constructor', '?symbols=AAPL&constructor=1', {}],
+    ['query key __proto__', '?symbols=AAPL&__proto__=1', {}],
+    ['query key toString', '?symbols=AAPL&toString=1', {}],
+    ['header constructor', '?symbols=AAPL', { constructor: 'x' }],
+    ['header __proto__', '?symbols=AAPL', { ['__proto__']: 'x' }],
+    ['header hasOwnProperty', '?symbols=AAPL', { hasOwnProperty: 'x' }],
+  ])('answers a request with a %s and goes on serving', async (_name, query, headers) => {
+    const url = await serve(fixtures.echoesEvent());
+
+    const res = await getText(`${url}/stream${query}`, headers as Record<string, string>);
+    const after = await getText(`${url}/stream?symbols=MSFT`);
+
+    expect(res.status).toBe(201);
+    const event = JSON.parse(res.body);
+    const [key, value] =
+      query === '?symbols=AAPL' ? (Object.entries(headers)[0] ?? []) : query.slice(14).split('=');
+    const map = query === '?symbols=AAPL' ? event.headers : event.queryStringParameters;
+    expect(Object.getOwnPropertyDescriptor(map, key as string)?.value).toBe(value);
+    expect(after.status).toBe(201);
+  });
+
+  it('answers 502 when answering a request throws, and goes on serving', async () => {
+    const url = await serve(fixtures.echoesEvent(), 30, undefined, {
+      authorizer: {
+        identityQueryParameter: 'token',
+        run: async (event) => {
+          if (event.queryStringParameters?.token !== 'trap') return allow(event);
+          // A result whose context throws when read: a bug past every expected failure.
+          return Object.defineProperty(allow(event), 'context', {
+            get: () => {
+              throw new Error('a bug while reading the authorizer result');
+            },
+            enumerable: true,
+          });
+        },
+      },
+    });
+
+    const failed = await getText(`${url}/stream?symbols=AAPL&token=trap`);
+    const after = await getText(`${url}/stream?symbols=AAPL&token=ok`);
+
+    expect([failed.status, failed.body]).toEqual([502, '{"message":"Internal server error"}']);
+    expect(after.status).toBe(201);
+  });
+});
+
+function allow(
+  event: APIGatewayRequestAuthorizerEvent,
+  context: Record<string, string> = {},
+): APIGatewayAuthorizerResult {
+  return {
+    principalId: 'alice',
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }],
+    },
+    context,
+  };
+}
+
+function deny(event: APIGatewayRequestAuthorizerEvent): APIGatewayAuthorizerResult {
+  return {
+    principalId: 'unknown',
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: event.methodArn }],
+    },
+  };
+}
+
+describe('local runtime: Lambda REQUEST authorizer', () => {
+  /** A fake authorizer: token `good` is allowed with a symbol list, `bad` denied, `boom` fails. */
+  function fakeAuthorizer() {
+    const run = vi.fn(async (event: APIGatewayRequestAuthorizerEvent) => {
+      const token = event.queryStringParameters?.token;
+      if (token === 'good') return allow(event, { sub: 'alice', symbols: 'AAPL,MSFT' });
+      if (token === 'boom') throw new Error('secret unavailable');
+      if (token === 'unauthorized') throw new Error('Unauthorized');
+      return deny(event);
+    });
+    return { identityQueryParameter: 'token', run };
+  }
+
+  it.each([
+    ['no token', '/stream?symbols=AAPL', 401, '{"message":"Unauthorized"}', false],
+    ['an empty token', '/stream?symbols=AAPL&token=', 401, '{"message":"Unauthorized"}', false],
+    [
+      'neither token nor symbols (the authorizer comes first)',
+      '/stream',
+      401,
+      '{"message":"Unauthorized"}',
+      false,
+    ],
+    [
+      "an authorizer failing with 'Unauthorized'",
+      '/stream?symbols=A&token=unauthorized',
+      401,
+      '{"message":"Unauthorized"}',
+      true,
+    ],
+    [
+      'a denied token',
+      '/stream?symbols=AAPL&token=bad',
+      403,
+      '{"Message":"User is not authorized to access this resource with an explicit deny"}',
+      true,
+    ],
+    ['a failing authorizer', '/stream?symbols=AAPL&token=boom', 500, '{"message":null}', true],
+    [
+      'a good token without symbols (the validator comes second)',
+      '/stream?token=good',
+      400,
+      '{"message":"Missing required request parameters: [symbols]"}',
+      true,
+    ],
+  ])(
+    'answers %s like API Gateway, without invoking the function',
+    async (_name, path, status, body, called) => {
+      const authorizer = fakeAuthorizer();
+      const url = await serve(fixtures.echoesEvent(), 30, undefined, {
+        authorizer,
+        gatewayResponseHeaders: { 'access-control-allow-origin': '*' },
+      });
+
+      const res = await getText(url + path);
+
+      expect([res.status, res.body]).toEqual([status, body]);
+      expect(res.headers['content-type']).toBe('application/json');
+      expect(res.headers['access-control-allow-origin']).toBe('*');
+      expect(authorizer.run).toHaveBeenCalledTimes(called ? 1 : 0);
+      expect(server?.activeInvocations).toBe(0);
+    },
+  );
+
+  it("passes principalId and the authorizer's context to the function in requestContext.authorizer", async () => {
+    const url = await serve(fixtures.echoesEvent(), 30, undefined, { authorizer: fakeAuthorizer() });
+
+    const res = await getText(`${url}/stream?symbols=AAPL&token=good`);
+
+    expect(res.status).toBe(201);
+    expect(JSON.parse(res.body).requestContext.authorizer).toEqual({
+      principalId: 'alice',
+      sub: 'alice',
+      symbols: 'AAPL,MSFT',
+      integrationLatency: expect.any(Number),
+    });
+  });
+});
+
+describe('local runtime: CORS preflight', () => {
+  const preflight = {
+    allowOrigins: ['https://app.example.com'],
+    allowMethods: ['GET'],
+    allowHeaders: ['last-event-id', 'cache-control'],
+    maxAgeS: 600,
+  };
+
+  it('answers OPTIONS on the route with 204 and the allowed origin, methods, headers and max-age', async () => {
+    const authorizer = {
+      identityQueryParameter: 'token',
+      run: vi.fn(async () => Promise.reject(new Error('no'))),
+    };
+    const url = await serve(fixtures.echoesEvent(), 30, undefined, { preflight, authorizer });
+
+    const res = await send(`${url}/stream?symbols=AAPL`, 'OPTIONS', {
+      origin: 'https://app.example.com',
+      'access-control-request-method': 'GET',
+      'access-control-request-headers': 'last-event-id',
+    });
+
+    expect(res.status).toBe(204);
+    expect(res.body).toBe('');
+    expect(res.headers).toMatchObject({
+      'access-control-allow-origin': 'https://app.example.com',
+      vary: 'origin',
+      'access-control-allow-methods': 'GET',
+      'access-control-allow-headers': 'last-event-id, cache-control',
+      'access-control-max-age': '600',
+    });
+    // The preflight carries no token: neither the authorizer nor the function runs for it.
+    expect(authorizer.run).not.toHaveBeenCalled();
+    expect(server?.activeInvocations).toBe(0);
+  });
+
+  it('allows no origin it does not list', async () => {
+    const url = await serve(fixtures.echoesEvent(), 30, undefined, { preflight });
+
+    const res = await send(`${url}/stream`, 'OPTIONS', { origin: 'https://evil.example' });
+
+    expect(res.status).toBe(204);
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('answers OPTIONS with 403 Missing Authentication Token when no preflight is configured', async () => {
+    const url = await serve(fixtures.echoesEvent());
+
+    const res = await send(`${url}/stream`, 'OPTIONS');
+
+    expect([res.status, res.body]).toEqual([403, '{"message":"Missing Authentication Token"}']);
+  });
+});
+
+describe('local runtime: cap on concurrent invocations', () => {
+  it('answers 503 past the cap, and admits again once a stream ended', async () => {
+    const url = await serve(fixtures.hangs(), 30, undefined, { maxConcurrentInvocations: 2 });
+    const first = await openSse(`${url}/stream?symbols=AAPL`);
+    const second = await openSse(`${url}/stream?symbols=AAPL`);
+    await first.waitFor('first bytes', () => first.bytes().length > 0);
+    await second.waitFor('second bytes', () => second.bytes().length > 0);
+
+    const refused = await getText(`${url}/stream?symbols=AAPL`);
+    first.destroy();
+    await vi.waitFor(() => expect(server?.activeInvocations).toBe(1), { timeout: INVOCATION_RETURN_WAIT_MS });
+    const admitted = await openSse(`${url}/stream?symbols=AAPL`);
+
+    expect(refused.status).toBe(503);
+    expect(refused.headers['content-type']).toBe('application/json');
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(JSON.parse(refused.body)).toEqual({
+      message: 'Too many concurrent invocations: the limit is 2; retry shortly',
+    });
+    expect(admitted.status).toBe(200);
+    second.destroy();
+    admitted.destroy();
+  });
+});
+
+describe("local runtime: the response stream's 'finish' (security review L7)", () => {
+  /** More than the loopback socket buffers of both ends can hold, so most of it waits in user space. */
+  const BODY_BYTES = 32 * 1024 * 1024;
+
+  /**
+   * Writes a first line, waits for `proceed`, writes BODY_BYTES and ends; `outcome` says whether the
+   * stream reported 'finish' (and how many bytes the client had by then) or was cut.
+   */
+  function writesBigBodyOnCue(clientBytes: () => number) {
+    let proceed!: () => void;
+    const cue = new Promise<void>((resolve) => (proceed = resolve));
+    let reportOutcome!: (outcome: { kind: 'finished'; clientBytes: number } | { kind: 'cut' }) => void;
+    const outcome = new Promise<{ kind: 'finished'; clientBytes: number } | { kind: 'cut' }>(
+      (resolve) => (reportOutcome = resolve),
+    );
+    let reportDrained!: () => void;
+    const drained = new Promise<void>((resolve) => (reportDrained = resolve));
+    const handler = lambda().streamifyResponse(async (_event: unknown, stream: Writable) => {
+      const http = lambda().HttpResponseStream.from(stream, { statusCode: 200, headers: {} });
+      http.write('first line\n');
+      await cue;
+      const ended = new Promise<void>((resolve) => {
+        http.once('finish', () => {
+          reportOutcome({ kind: 'finished', clientBytes: clientBytes() });
+          resolve();
+        });
+        http.once('close', () => {
+          if (!http.writableFinished) reportOutcome({ kind: 'cut' });
+          resolve();
+        });
+      });
+      // The write's callback runs once the relay has taken the chunk (into the client response's buffer).
+      http.write(Buffer.alloc(BODY_BYTES, 0x61), () => reportDrained());
+      http.end('\nEND\n');
+      await ended;
+    });
+    return { handler, proceed, outcome, drained };
+  }
+
+  /*
+   * Regression: the local response stream was a PassThrough whose 'finish' fired as soon as the relay
+   * had taken the bytes, while they still sat in the socket's buffer for a paused reader; a shutdown
+   * then destroyed the socket, and the session reported `endWritten: true` for an `end` that never
+   * left. Now 'finish' waits until the client response has handed every byte to the socket. The
+   * reader pauses before the big body is written; without the fix 'finish' fires while it is still
+   * paused, having received only the first line.
+   */
+  it("reports 'finish' only once the bytes reached the socket, not while a paused reader holds them up", async () => {
+    const client: { stream?: SseConnection } = {};
+    const fixture = writesBigBodyOnCue(() => client.stream?.bytes().length ?? 0);
+    const url = await serve(fixture.handler);
+    const stream = (client.stream = await openSse(`${url}/stream?symbols=AAPL`));
+    await stream.waitFor('the first line', () => stream.bytes().toString().includes('first line\n'));
+    stream.pause();
+
+    fixture.proceed();
+    await fixture.drained;
+    stream.resume();
+    const outcome = await fixture.outcome;
+    await stream.waitForClose(10_000);
+
+    // Everything not in the kernel's socket buffers had to be read before 'finish' could fire.
+    expect(outcome.kind).toBe('finished');
+    expect(outcome.kind === 'finished' && outcome.clientBytes).toBeGreaterThan(BODY_BYTES / 2);
+    expect(stream.bytes().toString('latin1').endsWith('\nEND\n')).toBe(true);
+  });
+
+  it('reports the stream cut, never finished, when the server closes while the reader stays paused', async () => {
+    const client: { stream?: SseConnection } = {};
+    const fixture = writesBigBodyOnCue(() => client.stream?.bytes().length ?? 0);
+    const url = await serve(fixture.handler);
+    const stream = (client.stream = await openSse(`${url}/stream?symbols=AAPL`));
+    await stream.waitFor('the first line', () => stream.bytes().toString().includes('first line\n'));
+    stream.pause();
+
+    fixture.proceed();
+    await fixture.drained;
+    await server?.close();
+    const outcome = await fixture.outcome;
+
+    expect(outcome).toEqual({ kind: 'cut' });
+    expect(stream.bytes().toString('latin1').endsWith('\nEND\n')).toBe(false);
   });
 });

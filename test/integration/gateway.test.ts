@@ -378,10 +378,12 @@ describe('GET /stream: client trouble', () => {
     // ~30 MB of quotes: far more than loopback socket buffers can hide (Linux autotunes to a few MB).
     const batches = 500;
     const perBatch = 400;
+    // A plausible ts (CONTRACT §1: not before 2000, at most 60 s ahead) that grows per batch.
+    const startTs = Date.now();
     for (let b = 0; b < batches; b += 1) {
       upstream.send(
         Array.from({ length: perBatch }, (_, i) =>
-          quote(symbols[i % symbols.length] as string, 100 + b + i / 1000, 1 + b),
+          quote(symbols[i % symbols.length] as string, 100 + b + i / 1000, startTs + b),
         ),
       );
     }

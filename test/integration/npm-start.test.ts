@@ -6,9 +6,12 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { request } from 'node:http';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { mintToken } from '../../core/token.ts';
+import { startGateway } from '../helpers/gateway.ts';
 import { runNode, startGatewayProcess, type NodeRun } from '../helpers/process.ts';
-import { openSse } from '../helpers/sse.ts';
+import { getText, openSse } from '../helpers/sse.ts';
 
 /** Kill the process when the test ends, passed or failed, if it is still running. */
 function stopAtEnd<T extends NodeRun>(run: T): T {
@@ -120,5 +123,167 @@ describe('npm start', () => {
     // One first-quote time per stream: each of the three got quotes from the embedded simulator.
     expect(summary.timeToFirstQuoteMs.count).toBe(3);
     expect(summary.ids.gaps).toBe(0);
+  });
+});
+
+describe('npm start: hostile requests (security review H2)', () => {
+  /*
+   * Regression: `?constructor=1` (or `__proto__`, `toString`) as a query key, or such a name as a
+   * header, crashed `npm start` with an unhandled rejection: every open stream died without `end`.
+   * Here one process answers all of them, streams quotes for them, and serves a plain request after.
+   * Without the fix the first request ends the process and the next fails to connect.
+   */
+  it('streams for requests whose query keys and headers are Object.prototype names, and keeps serving', async () => {
+    const gateway = await start();
+    const hostile: [string, Record<string, string>][] = [
+      ['&constructor=1', {}],
+      ['&__proto__=1', {}],
+      ['&toString=1', {}],
+      ['', { constructor: 'x' }],
+      ['', { ['__proto__']: 'x' }],
+      ['', { hasOwnProperty: 'x' }],
+    ];
+
+    for (const [query, headers] of hostile) {
+      const stream = await openSse(`${gateway.url}/stream?symbols=AAPL${query}`, headers);
+      await stream.waitFor(
+        `a quote for ?symbols=AAPL${query}`,
+        () => stream.events('quote').length > 0,
+        10_000,
+      );
+      stream.destroy();
+    }
+    const after = await openSse(`${gateway.url}/stream?symbols=MSFT`);
+    await after.waitFor('a quote after the hostile requests', () => after.events('quote').length > 0, 10_000);
+    after.destroy();
+
+    expect(gateway.child.exitCode).toBeNull();
+    expect(gateway.stdout()).not.toMatch(/"unhandled rejection"|"uncaught exception"/);
+  });
+});
+
+describe('npm start: secrets in UPSTREAM_URL (security review M3)', () => {
+  it('never prints the userinfo or a query value of UPSTREAM_URL, in the banner or the logs', async () => {
+    // Port 9 (discard) on loopback: nothing listens, so the stream's upstream keeps failing and logging.
+    const gateway = await start({
+      UPSTREAM_URL: 'ws://feeduser:s3cret-pw@127.0.0.1:9/feed?apikey=k3y-value&region=us',
+      LOG_LEVEL: 'debug',
+      UPSTREAM_MAX_ATTEMPTS: '1',
+    });
+    const stream = await openSse(`${gateway.url}/stream?symbols=AAPL`);
+    await stream.waitFor(
+      'a status event about the upstream',
+      () => stream.events('status').length > 0,
+      10_000,
+    );
+    stream.destroy();
+
+    const output = gateway.stdout() + gateway.stderr();
+    expect(output).toContain('ws://***@127.0.0.1:9/feed?apikey=***&region=***');
+    for (const secret of ['feeduser', 's3cret-pw', 'k3y-value']) expect(output).not.toContain(secret);
+  });
+});
+
+/** A request with any method, read to the end. */
+function send(url: string, method: string, headers: Record<string, string>) {
+  return new Promise<{ status: number; headers: Record<string, unknown> }>((resolve, reject) => {
+    const req = request(url, { method, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe("npm start's wiring (dev/gateway.ts): auth, preflight, MAX_STREAMS", () => {
+  const SECRET = 'a-local-secret-of-at-least-32-characters';
+
+  it('needs no token without AUTH_SECRET', async () => {
+    const gateway = await startGateway();
+
+    const stream = await openSse(`${gateway.url}/stream?symbols=AAPL`);
+    await stream.waitFor('ready', () => stream.events('ready').length > 0);
+    stream.destroy();
+
+    expect(stream.status).toBe(200);
+  });
+
+  it("with AUTH_SECRET answers a missing token 401 and a bad one 403, in API Gateway's words", async () => {
+    const gateway = await startGateway({ authSecret: SECRET });
+    const forged = await mintToken({
+      sub: 'mallory',
+      ttlS: 60,
+      secret: 'another-secret-of-at-least-32-characters',
+    });
+
+    const missing = await getText(`${gateway.url}/stream?symbols=AAPL`);
+    const bad = await getText(`${gateway.url}/stream?symbols=AAPL&token=${forged}`);
+
+    expect([missing.status, missing.body]).toEqual([401, '{"message":"Unauthorized"}']);
+    expect([bad.status, bad.body]).toEqual([
+      403,
+      '{"Message":"User is not authorized to access this resource with an explicit deny"}',
+    ]);
+    // Neither the token nor the secret reaches a log line.
+    expect(JSON.stringify(gateway.logs)).not.toContain(forged);
+    expect(JSON.stringify(gateway.logs)).not.toContain(SECRET);
+  });
+
+  it("with AUTH_SECRET streams for a good token, and the token's symbol list reaches the handler", async () => {
+    const gateway = await startGateway({ authSecret: SECRET });
+    const token = await mintToken({ sub: 'alice', ttlS: 60, symbols: ['AAPL'], secret: SECRET });
+
+    const stream = await openSse(`${gateway.url}/stream?symbols=AAPL&token=${token}`);
+    await stream.waitFor('a quote', () => stream.events('quote').length > 0, 10_000);
+    stream.destroy();
+    const outside = await getText(`${gateway.url}/stream?symbols=MSFT&token=${token}`);
+
+    expect(stream.status).toBe(200);
+    // The handler refuses what the token does not allow (its 403 is handlers/' own answer).
+    expect(outside.status).toBe(403);
+    expect(JSON.parse(outside.body)).toMatchObject({ error: 'forbidden_symbols', forbidden: ['MSFT'] });
+  });
+
+  it('answers the CORS preflight per CORS_ORIGINS', async () => {
+    const gateway = await startGateway({ env: { CORS_ORIGINS: 'https://app.example.com' } });
+
+    const res = await send(`${gateway.url}/stream`, 'OPTIONS', {
+      origin: 'https://app.example.com',
+      'access-control-request-method': 'GET',
+    });
+
+    expect(res.status).toBe(204);
+    expect(res.headers).toMatchObject({
+      'access-control-allow-origin': 'https://app.example.com',
+      vary: 'origin',
+      'access-control-allow-methods': 'GET',
+      'access-control-allow-headers': 'last-event-id, cache-control',
+      'access-control-max-age': '600',
+    });
+  });
+
+  it('answers 503 past MAX_STREAMS and admits again once a stream ended', async () => {
+    const gateway = await startGateway({ maxStreams: 1 });
+    const first = await openSse(`${gateway.url}/stream?symbols=AAPL`);
+    await first.waitFor('ready', () => first.events('ready').length > 0);
+
+    const refused = await getText(`${gateway.url}/stream?symbols=AAPL`);
+    first.destroy();
+    const admitted = await vi.waitFor(
+      async () => {
+        const next = await openSse(`${gateway.url}/stream?symbols=AAPL`);
+        if (next.status !== 200) {
+          next.destroy();
+          throw new Error(`still refused: ${next.status}`);
+        }
+        return next;
+      },
+      { timeout: 5000 },
+    );
+    admitted.destroy();
+
+    expect(refused.status).toBe(503);
+    expect(JSON.parse(refused.body).message).toMatch(/limit is 1/);
   });
 });

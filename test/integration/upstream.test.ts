@@ -7,9 +7,14 @@
  */
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { FeedStatus } from '../../core/feed.ts';
-import { silentLogger } from '../../core/log.ts';
+import { createJsonLogger, silentLogger } from '../../core/log.ts';
 import { nativeAdapter } from '../../feeds/native.ts';
-import { createUpstream, type UpstreamOptions } from '../../feeds/upstream.ts';
+import {
+  createUpstream,
+  DEFAULT_STABLE_AFTER_MS,
+  upstreamMaxPayloadBytes,
+  type UpstreamOptions,
+} from '../../feeds/upstream.ts';
 import { recordFeed, startScriptedUpstream, type ScriptedUpstream } from '../helpers/upstream.ts';
 
 const quote = (symbol: string, bid: number) => ({
@@ -93,6 +98,102 @@ describe('createUpstream: a healthy upstream', () => {
     expect(() =>
       createUpstream({ ...base, url: 'ws://127.0.0.1:1', backoff: { baseMs: 500, capMs: 100 } }),
     ).toThrow(TypeError);
+    expect(() => createUpstream({ ...base, url: 'ws://127.0.0.1:1', stableAfterMs: 0 })).toThrow(TypeError);
+    expect(() => createUpstream({ ...base, url: 'ws://127.0.0.1:1', maxPayloadBytes: -1 })).toThrow(
+      TypeError,
+    );
+  });
+
+  it('throws TypeError naming the redacted URL on a fragment or an unparsable URL (ws cannot dial either)', () => {
+    const base = {
+      adapter: nativeAdapter,
+      symbols: ['AAPL'],
+      handlers: recordFeed().handlers,
+      log: silentLogger,
+    };
+
+    expect(() => createUpstream({ ...base, url: 'ws://k:S3CRET@127.0.0.1:1/?token=S3CRET#x' })).toThrow(
+      'got ws://***@127.0.0.1:1/?token=***',
+    );
+    expect(() => createUpstream({ ...base, url: 'ws//127.0.0.1?token=S3CRET' })).toThrow(
+      'got [unparsable URL]',
+    );
+  });
+
+  /* Regression (security review M3): log lines must not carry the key in the userinfo or the query. */
+  it('logs the upstream URL redacted on every line', async () => {
+    const upstream = await startScriptedUpstream();
+    const lines: string[] = [];
+    const log = createJsonLogger({ level: 'debug', write: (line) => lines.push(line) });
+    const url = upstream.url.replace('ws://', 'ws://alice:PASSW0RD@') + '/v2?token=S3CRET&symbols=AAPL';
+    const { recorder } = openFeed(upstream, { url, log });
+    await upstream.waitForSubscribe();
+    await recorder.statusCount.waitFor(1);
+    upstream.drop();
+    await recorder.statusCount.waitFor(2);
+
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const line of lines) {
+      expect(line).not.toMatch(/alice|PASSW0RD|S3CRET/);
+      expect(JSON.parse(line)).toMatchObject({
+        upstream: `${upstream.url.replace('ws://', 'ws://***@')}/v2?token=***&symbols=***`,
+      });
+    }
+  });
+
+  /*
+   * Regression (security review L2): the frame cap was a fixed 64 KiB while MAX_SYMBOLS allows 500, so
+   * an upstream answering a 500-symbol subscribe with one snapshot frame (as the simulator does) of
+   * 66.6 kB was cut with 1009 on every connection: zero quotes and endless reconnects. The cap now
+   * grows with the subscription (256 B per symbol, never below 64 KiB).
+   */
+  it('takes a subscribe snapshot of 500 symbols of 20 characters in one frame over 64 KiB', async () => {
+    const upstream = await startScriptedUpstream();
+    const symbols = Array.from({ length: 500 }, (_, i) => `BINANCE:${String(i).padStart(12, '0')}`);
+    const { recorder } = openFeed(upstream, { symbols, maxPayloadBytes: undefined });
+    const subscribe = await upstream.waitForSubscribe();
+    const ts = Date.now() + 0.123456;
+    const snapshot = subscribe.symbols.map((symbol, i) => ({
+      type: 'quote',
+      symbol,
+      // Full-precision prices (17 significant digits), as a feed computing mid-prices sends them.
+      bid: 12_345 + i + 1 / 3,
+      ask: 12_345 + i + 2 / 3,
+      bidSize: 123_456_789,
+      askSize: 987_654_321,
+      last: 12_345 + i + 1 / 7,
+      ts,
+    }));
+    const frame = JSON.stringify(snapshot);
+
+    upstream.send(frame);
+    await recorder.quoteCount.waitFor(500);
+
+    expect(symbols.every((symbol) => symbol.length === 20)).toBe(true);
+    expect(frame.length).toBeGreaterThan(64 * 1024);
+    expect(frame.length).toBeLessThanOrEqual(upstreamMaxPayloadBytes(500));
+    expect(recorder.malformed.value).toBe(0);
+    expect(recorder.statuses).toEqual([{ feed: 'connected' }]);
+    expect(upstream.connections).toBe(1);
+  });
+
+  it('sizes the default frame cap at 256 B per symbol, never below 64 KiB, enough for the largest quote', () => {
+    // A JSON number is at most 24 characters (sign, 17 significant digits, point, `e-`, 3 exponent
+    // digits); the largest element a snapshot holds, plus its comma, must fit the per-symbol budget.
+    const longest = Number('-1.0000000000000002e-100');
+    const largest = JSON.stringify({
+      type: 'quote',
+      symbol: 'A'.repeat(20),
+      ...{ bid: longest, ask: longest, bidSize: longest, askSize: longest, last: longest, ts: longest },
+    });
+
+    expect(JSON.stringify(longest)).toHaveLength(24);
+    expect(largest).toHaveLength(242);
+    expect(largest.length + 1).toBeLessThanOrEqual(256);
+    expect(upstreamMaxPayloadBytes(0)).toBe(65_536);
+    expect(upstreamMaxPayloadBytes(256)).toBe(65_536);
+    expect(upstreamMaxPayloadBytes(257)).toBe(65_792);
+    expect(upstreamMaxPayloadBytes(500)).toBe(128_000);
   });
 });
 
@@ -318,16 +419,57 @@ describe('createUpstream: failures, reconnects and close (fake clock)', () => {
   });
 
   /*
-   * The other half of that fix: the count must still reset once a connection proves stable, or one
-   * bad minute would leave every later blip reported as `unavailable`. After two bounced connections
-   * (failures 1, 2), connection 3 opens but proves nothing before it drops (3); connection 4 gets a
-   * `subscribed` ack, then drops (1); connection 5 answers one ping, then drops (1 again). It fails if
-   * 'open' alone resets the count (3 reads 1) or if the ack or the pong does not (1 reads 4 or 2).
+   * Regression (security review H3): one quote or `subscribed` reset the failure count, so an
+   * upstream that accepts, acknowledges and drops was redialled every 0–250 ms forever (about 8 dials
+   * a second per stream) and never reported `unavailable`. Stability is now time connected. The
+   * scripted upstream answers every subscribe with `subscribed` and a quote, then drops. It fails if
+   * the attempt numbers stop growing, if the delays stop doubling up to the cap (100, 200, 400, 400
+   * with random = 1), or if `unavailable` does not come at maxAttempts; the quotes themselves still
+   * reach the session.
    */
-  it('resets the failure count once a connection proves stable with a subscribed ack or an answered ping', async () => {
+  it('counts a connection that acks, sends a quote and drops as a failed attempt: attempts and delays grow, then unavailable', async () => {
+    const upstream = await startScriptedUpstream();
+    upstream.ackAndDrop(true);
+    const { recorder } = openFeed(upstream, { maxAttempts: 3 });
+    const delaysMs: number[] = [];
+
+    for (let connection = 1; connection <= 4; connection += 1) {
+      await upstream.waitForConnections(connection);
+      await recorder.quoteCount.waitFor(connection);
+      await recorder.statusCount.waitFor(2 * connection); // `connected`, then the failure
+      const failedAt = Date.now();
+      await vi.advanceTimersToNextTimerAsync();
+      delaysMs.push(Date.now() - failedAt);
+    }
+    await upstream.waitForConnections(5);
+    await recorder.statusCount.waitFor(10);
+
+    expect(recorder.statuses).toEqual(
+      eachAfterConnected([
+        { feed: 'reconnecting', attempt: 1 },
+        { feed: 'reconnecting', attempt: 2 },
+        { feed: 'unavailable', attempt: 3 },
+        { feed: 'unavailable', attempt: 4 },
+        { feed: 'unavailable', attempt: 5 },
+      ]),
+    );
+    expect(delaysMs).toEqual([100, 200, 400, 400]);
+    expect(recorder.quoteCount.value).toBe(5);
+    expect(upstream.attempts.value).toBe(5);
+  });
+
+  /*
+   * The other half: the count still resets once a connection has stayed open for the stability
+   * window, or one bad minute would leave every later blip reported as `unavailable`. After two
+   * bounced connections (failures 1, 2), connection 3 gets an ack and a quote and stays open 1 ms
+   * short of the window before it drops (3); connection 4 stays open exactly the window (reset), then
+   * drops (1). It fails if a message resets the count (3 reads 1) or if the window does not (1 reads 4).
+   */
+  it('resets the failure count only once a connection has stayed open for stableAfterMs', async () => {
     const upstream = await startScriptedUpstream();
     upstream.bounce(true);
-    const { recorder } = openFeed(upstream, { pingIntervalMs: 1000 });
+    // No ping inside the window: the pongs must not matter either.
+    const { recorder } = openFeed(upstream, { stableAfterMs: 5000, pingIntervalMs: 60_000 });
     // Between connections the feed's only timer is its reconnect, so each jump below lands on it.
     await upstream.waitForConnections(1);
     await recorder.statusCount.waitFor(2);
@@ -339,27 +481,19 @@ describe('createUpstream: failures, reconnects and close (fake clock)', () => {
 
     await upstream.waitForConnections(3);
     await recorder.statusCount.waitFor(5);
+    upstream.send({ type: 'subscribed', symbols: ['AAPL', 'MSFT'] });
+    upstream.sendQuote();
+    await recorder.quoteCount.waitFor(1);
+    await vi.advanceTimersByTimeAsync(4999);
     upstream.drop();
     await recorder.statusCount.waitFor(6);
     await vi.advanceTimersToNextTimerAsync();
 
     await upstream.waitForConnections(4);
     await recorder.statusCount.waitFor(7);
-    upstream.send({ type: 'subscribed', symbols: ['AAPL', 'MSFT'] });
-    upstream.garble(); // read after the ack: once it is counted, the ack is in
-    await recorder.malformed.waitFor(1);
+    await vi.advanceTimersByTimeAsync(5000);
     upstream.drop();
     await recorder.statusCount.waitFor(8);
-    await vi.advanceTimersToNextTimerAsync();
-
-    await upstream.waitForConnections(5);
-    await recorder.statusCount.waitFor(9);
-    await vi.advanceTimersByTimeAsync(1000);
-    await upstream.pings.waitFor(1);
-    upstream.garble(); // the server wrote its pong before this frame
-    await recorder.malformed.waitFor(2);
-    upstream.drop();
-    await recorder.statusCount.waitFor(10);
 
     expect(recorder.statuses).toEqual(
       eachAfterConnected([
@@ -367,10 +501,39 @@ describe('createUpstream: failures, reconnects and close (fake clock)', () => {
         { feed: 'reconnecting', attempt: 2 },
         { feed: 'reconnecting', attempt: 3 },
         { feed: 'reconnecting', attempt: 1 },
+      ]),
+    );
+    expect(upstream.connections).toBe(4);
+  });
+
+  it('defaults the stability window to 30 s, longer than two ping intervals (a dead socket is found first)', async () => {
+    const upstream = await startScriptedUpstream();
+    upstream.bounce(true);
+    const { recorder } = openFeed(upstream);
+    await upstream.waitForConnections(1);
+    await recorder.statusCount.waitFor(2);
+    upstream.bounce(false);
+    await vi.advanceTimersToNextTimerAsync();
+    await upstream.waitForConnections(2);
+    await recorder.statusCount.waitFor(3);
+
+    // Answer each ping (every 10 s) until the window has passed, then drop.
+    for (let ping = 1; ping <= 3; ping += 1) {
+      await vi.advanceTimersByTimeAsync(10_000);
+      await upstream.pings.waitFor(ping);
+      upstream.garble(); // the server wrote its pong before this frame
+      await recorder.malformed.waitFor(ping);
+    }
+    upstream.drop();
+    await recorder.statusCount.waitFor(4);
+
+    expect(DEFAULT_STABLE_AFTER_MS).toBe(30_000);
+    expect(recorder.statuses).toEqual(
+      eachAfterConnected([{ feed: 'reconnecting', attempt: 1 }]).concat([
+        { feed: 'connected' },
         { feed: 'reconnecting', attempt: 1 },
       ]),
     );
-    expect(upstream.connections).toBe(5);
   });
 
   it('stops at once when a handler closes the feed from inside onStatus', async () => {

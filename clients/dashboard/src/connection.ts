@@ -258,7 +258,8 @@ export function createConnection(options: ConnectionOptions): Connection {
    */
   function decode(type: string, event: MessageEvent<string>): ContractEvent {
     const id = event.lastEventId === '' ? undefined : event.lastEventId;
-    return decodeMessage({ event: type, data: event.data, id });
+    // A quote's `ts` must be plausible against this page's clock: a far-future one would pin the chart.
+    return decodeMessage({ event: type, data: event.data, id }, now);
   }
 
   function seen(stream: Stream, event: MessageEvent<string>, receivedAt = now()): void {

@@ -2,7 +2,9 @@
  * Entry point: reads the page parameters, builds the board, the chart and the connection bar, and
  * wires them to one {@link createConnection}. Knows the gateway only through docs/CONTRACT.md.
  */
+import { redactUrl } from '../../sse/redact.ts';
 import { createBoard } from './board.ts';
+import { ALLOWED_API_ORIGINS } from './build-config.ts';
 import { createQuoteChart } from './chart.ts';
 import { createConnection } from './connection.ts';
 import { pageSearch, parsePageParams, parseSymbolText, streamUrl, unique } from './params.ts';
@@ -17,7 +19,10 @@ function byId<T extends HTMLElement>(id: string): T {
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
-const params = parsePageParams(location.search);
+const params = parsePageParams(location.search, {
+  pageOrigin: location.origin,
+  allowedOrigins: ALLOWED_API_ORIGINS,
+});
 const book = createQuoteBook();
 const input = byId<HTMLInputElement>('add-input');
 const inputError = byId('add-error');
@@ -67,7 +72,7 @@ function describeRejection(rejection: Rejection): string {
 }
 
 const connection = createConnection({
-  url: (symbols) => streamUrl(params.apiBase, symbols),
+  url: (symbols) => streamUrl(params.apiBase, symbols, params.token),
   now,
   onPhase: (phase) => status.setPhase(phase),
   onApplied(symbols) {
@@ -78,9 +83,14 @@ const connection = createConnection({
       const state = book.get(symbol);
       if (state) board.update(state);
     }
-    if (symbols.length > 0) history.replaceState(null, '', pageSearch(symbols, params.apiBase));
+    if (symbols.length > 0) {
+      history.replaceState(null, '', pageSearch(symbols, params.apiBase, params.token));
+    }
+    // Shown on the page, so redacted like every URL a client prints: the token never appears.
     byId('stream-url').textContent =
-      symbols.length > 0 ? streamUrl(params.apiBase || location.origin, symbols) : '—';
+      symbols.length > 0
+        ? redactUrl(streamUrl(params.apiBase || location.origin, symbols, params.token))
+        : '—';
     const typed = parseSymbolText(input.value);
     if (typed.length > 0 && typed.every((s) => symbols.includes(s))) {
       input.value = '';

@@ -7,7 +7,13 @@
  * @see docs/CONTRACT.md §2 Request (the 400 bodies)
  */
 import { isFatalStatus } from '../../sse/backoff.ts';
-import { decodeRefusalBody, readLimitedText } from '../../sse/refusal.ts';
+import {
+  accessRefusal,
+  decodeRefusalBody,
+  describeRefusal,
+  readLimitedText,
+  type AccessRefusal,
+} from '../../sse/refusal.ts';
 
 /** Why a stream was refused for good, or (without `status`) why the page refused to open one. */
 export interface Rejection {
@@ -17,8 +23,10 @@ export interface Rejection {
   message: string;
   /** The gateway's code (`invalid_symbols`, `too_many_symbols`), when it sent one. */
   error?: string;
-  /** The symbols the gateway named as invalid. */
+  /** The symbols the gateway named as invalid, or (403 `forbidden_symbols`) the token does not allow. */
   invalid: string[];
+  /** Set when the refusal is about the token (docs/CONTRACT.md §2 Auth). */
+  access?: AccessRefusal;
 }
 
 /** A refusal for good, or any other answer (a status or a network error) in words. */
@@ -37,14 +45,17 @@ export async function probeStream(
     const response = await fetchImpl(url, { signal: controller.signal, cache: 'no-store' });
     const { status } = response;
     if (!isFatalStatus(status)) return { kind: 'answered', detail: `HTTP ${status}` };
+    // Bounded: at most MAX_REFUSAL_BODY_BYTES (16 KiB) are read, the rest is cancelled.
     const refusal = decodeRefusalBody(await readLimitedText(response.body));
-    // A 400's message is the gateway's own sentence about the symbols; any other refusal (API
-    // Gateway's 403 "Missing Authentication Token" for a wrong path) needs its status to make sense.
+    const access = accessRefusal(status, refusal);
+    // A 400's message is the gateway's own sentence about the symbols; any other refusal (a token
+    // refusal, API Gateway's 403 "Missing Authentication Token" for a wrong path) needs its status.
     const message =
-      status === 400 && refusal.message !== undefined ? refusal.message : `HTTP ${status}: ${refusal.detail}`;
+      status === 400 && refusal.message !== undefined ? refusal.message : describeRefusal(status, refusal);
+    const invalid = access === 'forbidden_symbols' ? refusal.forbidden : refusal.invalid;
     return {
       kind: 'rejected',
-      rejection: { status, message, error: refusal.error, invalid: refusal.invalid },
+      rejection: { status, message, error: refusal.error, invalid, ...(access ? { access } : {}) },
     };
   } catch (error) {
     return { kind: 'answered', detail: error instanceof Error ? error.message : String(error) };

@@ -74,11 +74,23 @@ function describe(phase: Phase, now: number): string {
   }
 }
 
-/** Why the page stopped: a 400 is about the symbols; another 4xx usually means a wrong `?api=`. */
-function describeRejected({ status, message }: Rejection): string {
+/**
+ * Why the page stopped: a 400 is about the symbols; a 401 or a token's 403 about `?token=`; another
+ * 4xx usually means a wrong `?api=`.
+ */
+function describeRejected({ status, message, access }: Rejection): string {
   if (status === undefined) return message;
   if (status === 400) return `The gateway refused these symbols: ${message}`;
-  return `The gateway refused the stream (${message}) and will not be retried. Check that ?api= is the stage's base URL.`;
+  switch (access) {
+    case 'token_required':
+      return `The gateway requires a token (${message}). Add ?token= to the page address.`;
+    case 'token_refused':
+      return `The gateway refused the token (${message}). Open the page with a fresh ?token=.`;
+    case 'forbidden_symbols':
+      return `The token does not allow every symbol (${message}). Remove those rows or use another token.`;
+    case undefined:
+      return `The gateway refused the stream (${message}) and will not be retried. Check that ?api= is the stage's base URL.`;
+  }
 }
 
 /** Creates the bar and its refresh timer (five times a second, for the countdown and ages). */

@@ -133,13 +133,14 @@ describe.concurrent('loadtest run', () => {
     );
     const json = tempFile(onTestFinished, 'summary.json');
 
+    // A cut backs off for 1 to 2 s (the failure floor, whatever the retry: hint), so 3 s hold the reconnect.
     const run = await runLoad(onTestFinished, [
       '--url',
       server.url,
       '--connections',
       '1',
       '--duration',
-      '0.5',
+      '3',
       '--json',
       json,
       '--quiet',

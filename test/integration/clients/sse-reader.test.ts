@@ -156,15 +156,16 @@ describe('followStream', () => {
 
     const result = followStream(`${server.url}?symbols=AAPL`, {
       signal: controller.signal,
-      // The middle of every window [retry, retry × 2^n]: 30, then 50, 90.
-      policy: new ReconnectPolicy({ random: () => 0.5 }),
+      // retry: 20 is clamped to 100 ms (MIN_RETRY_MS); without the failure floor, the middle of
+      // every window [retry, retry × 2^n] is 150, then 250, 450.
+      policy: new ReconnectPolicy({ random: () => 0.5, failureFloorMs: 0 }),
       hooks: { onEvent: () => undefined, onWait: (ms) => waits.push(ms) },
     });
     await server.waitForRequests(4);
     controller.abort();
 
     expect(await result).toEqual({ kind: 'aborted' });
-    expect(waits.slice(0, 3)).toEqual([30, 50, 90]);
+    expect(waits.slice(0, 3)).toEqual([150, 250, 450]);
     const r = server.requests;
     const gaps = [1, 2, 3].map((i) => r[i]!.receivedAt - r[i - 1]!.finishedAt!);
     // Date.now() truncates to the ms on both sides, hence the 1 ms of slack.

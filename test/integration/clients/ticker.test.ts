@@ -180,7 +180,17 @@ describe('ticker, piped', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/no symbols/);
     expect(help.code).toBe(0);
-    for (const flag of ['--url', '--once', '--json', '--verbose', '--help', 'Last-Event-ID', 'Exit status']) {
+    for (const flag of [
+      '--url',
+      '--token',
+      'QUOTE_STREAM_TOKEN',
+      '--once',
+      '--json',
+      '--verbose',
+      '--help',
+      'Last-Event-ID',
+      'Exit status',
+    ]) {
       expect(help.stdout).toContain(flag);
     }
   });

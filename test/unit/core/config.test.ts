@@ -136,16 +136,79 @@ describe('parseConfig', () => {
     expect(issues).toEqual([{ variable: 'FEED', value: 'bloomberg', expected: 'one of native, polygon' }]);
   });
 
-  it.each(['http://feed.example.com', 'feed.example.com', 'ws://', 'not a url', 'ftp://feed.example.com'])(
-    'reports the UPSTREAM_URL %j',
-    (value) => {
-      const issues = issuesOf({ UPSTREAM_URL: value });
+  it.each([
+    ['http://feed.example.com', 'http://feed.example.com/'],
+    ['ftp://feed.example.com', 'ftp://feed.example.com/'],
+    ['feed.example.com', '[unparsable URL]'],
+    ['ws://', '[unparsable URL]'],
+    ['not a url', '[unparsable URL]'],
+  ])('reports the UPSTREAM_URL %j as %j', (raw, value) => {
+    const issues = issuesOf({ UPSTREAM_URL: raw });
 
-      expect(issues).toEqual([{ variable: 'UPSTREAM_URL', value, expected: 'a ws:// or wss:// URL' }]);
-    },
-  );
+    expect(issues).toEqual([{ variable: 'UPSTREAM_URL', value, expected: 'a ws:// or wss:// URL' }]);
+  });
 
-  it.each(['ws://127.0.0.1:8080', 'wss://feed.example.com/v1?key=x'])(
+  /*
+   * Regression (security review L1): a fragment passed validation, then ws threw "The URL contains a
+   * fragment identifier" on every dial, so every stream ended `internal_error` at once.
+   */
+  it.each([
+    ['wss://feed.example.com/v1#live', 'wss://feed.example.com/v1'],
+    ['wss://feed.example.com/v1?key=K3Y#', 'wss://feed.example.com/v1?key=***'],
+  ])('refuses the UPSTREAM_URL %j with a fragment, naming the fragment', (raw, value) => {
+    const issues = issuesOf({ UPSTREAM_URL: raw });
+
+    expect(issues).toEqual([
+      {
+        variable: 'UPSTREAM_URL',
+        value,
+        expected: 'a ws:// or wss:// URL without a #fragment (WebSocket URLs cannot have one)',
+      },
+    ]);
+  });
+
+  /*
+   * Regression (security review M3): a mistyped scheme made the cold start's ConfigError carry the
+   * whole URL, vendor key included, into the init-error log.
+   */
+  it('never echoes the userinfo or a query value of a refused UPSTREAM_URL', () => {
+    const env = { UPSTREAM_URL: 'https://alice:PASSW0RD@feed.example.com/v2?token=S3CRET&symbols=AAPL' };
+
+    const issues = issuesOf(env);
+    const message = (() => {
+      try {
+        loadConfig(env, FEEDS);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    })();
+
+    expect(issues[0]?.value).toBe('https://***@feed.example.com/v2?token=***&symbols=***');
+    for (const secret of ['alice', 'PASSW0RD', 'S3CRET']) {
+      expect(message).not.toContain(secret);
+      expect(JSON.stringify(issues)).not.toContain(secret);
+    }
+  });
+
+  it('does not echo an unparsable UPSTREAM_URL, which may hold a key anywhere', () => {
+    const issues = issuesOf({ UPSTREAM_URL: 'wss//feed.example.com?token=S3CRET' });
+
+    expect(issues[0]?.value).toBe('[unparsable URL]');
+  });
+
+  it.each([
+    ['FEED', 'wss://feed.example.com/?token=S3CRET', 'wss://feed.example.com/?token=***'],
+    ['MAX_SYMBOLS', 'https://k:S3CRET@x.example', 'https://***@x.example/'],
+    ['LOG_LEVEL', 'wss://x.example/#S3CRET', 'wss://x.example/'],
+    ['CORS_ORIGINS', 'https://a.example?S=S3CRET', 'https://a.example/?S=***'],
+  ])('shows a URL pasted into %s redacted', (variable, raw, value) => {
+    const issues = issuesOf({ [variable]: raw });
+
+    expect(issues).toEqual([expect.objectContaining({ variable, value })]);
+  });
+
+  it.each(['ws://127.0.0.1:8080', 'wss://feed.example.com/v1?key=x', 'wss://u:p@[::1]:9/%23?a=b'])(
     'accepts the UPSTREAM_URL %j',
     (value) => {
       const result = parseConfig({ UPSTREAM_URL: value }, FEEDS);

@@ -28,6 +28,15 @@ describe('ConfigError', () => {
     expect(error.code).toBe('invalid_config');
   });
 
+  it('keeps the failure behind it as cause, and the log shows it', () => {
+    const cause = new Error('ParameterNotFound');
+
+    const error = new ConfigError(issues.slice(0, 1), { cause });
+
+    expect(error.cause).toBe(cause);
+    expect(serializeError(error)).toMatchObject({ cause: { message: 'ParameterNotFound' } });
+  });
+
   it('reaches the JSON log with its code, name and message', () => {
     const logged = serializeError(new ConfigError(issues.slice(0, 1)));
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { serializeQuote, validateQuote, type Quote } from '../../../core/quote.ts';
+import fc from 'fast-check';
+import {
+  MAX_QUOTE_TS_AHEAD_MS,
+  MIN_QUOTE_TS_MS,
+  serializeQuote,
+  validateQuote,
+  type Quote,
+} from '../../../core/quote.ts';
 import { CONTRACT_EXAMPLE_QUOTE } from '../../helpers/feed.ts';
 
 const FULL = CONTRACT_EXAMPLE_QUOTE;
@@ -68,6 +75,8 @@ describe('validateQuote', () => {
     ['a string ts', { ...FULL, ts: '1732280000123' }, 'bad_ts'],
     ['a null ts', { ...FULL, ts: null }, 'bad_ts'],
     ['a zero ts', { ...FULL, ts: 0 }, 'bad_ts'],
+    ['an Infinity ts', { ...FULL, ts: Number.POSITIVE_INFINITY }, 'bad_ts'],
+    ['a negative ts', { ...FULL, ts: -1_732_280_000_123 }, 'bad_ts'],
     ['an empty symbol', { ...FULL, symbol: '' }, 'bad_symbol'],
     ['a numeric symbol', { ...FULL, symbol: 42 }, 'bad_symbol'],
     ['a 21-character symbol', { ...FULL, symbol: 'A'.repeat(21) }, 'bad_symbol'],
@@ -145,8 +154,71 @@ describe('serializeQuote', () => {
 
 describe('validateQuote: last', () => {
   it('treats a null last as absent (quote-only feeds) and keeps the quote', () => {
-    const result = validateQuote({ symbol: 'AAPL', bid: 1, ask: 2, last: null, ts: 5 });
+    const result = validateQuote({ symbol: 'AAPL', bid: 1, ask: 2, last: null, ts: FULL.ts });
 
-    expect(result).toEqual({ ok: true, quote: { symbol: 'AAPL', bid: 1, ask: 2, ts: 5 } });
+    expect(result).toEqual({ ok: true, quote: { symbol: 'AAPL', bid: 1, ask: 2, ts: FULL.ts } });
+  });
+});
+
+/*
+ * Regression (security review M1): any finite ts > 0 passed, so a feed with a nanosecond clock
+ * (1.7e18) reached clients, crashed the ticker (`new Date(ts)` is invalid past 8.64e15) and froze the
+ * dashboard chart. The contract bounds ts to [2000-01-01T00:00:00Z, now + 60 s] (CONTRACT §1); the
+ * clock is injected, so both edges are exact.
+ */
+describe('validateQuote: ts bounds', () => {
+  const NOW = Date.UTC(2026, 10, 30, 12, 0, 0, 123);
+  const at = (ts: number) => validateQuote({ ...FULL, ts }, NOW);
+
+  it('names the bounds: 2000-01-01T00:00:00Z and 60 s ahead', () => {
+    expect(new Date(MIN_QUOTE_TS_MS).toISOString()).toBe('2000-01-01T00:00:00.000Z');
+    expect(MAX_QUOTE_TS_AHEAD_MS).toBe(60_000);
+  });
+
+  it('accepts both edges exactly', () => {
+    expect(at(MIN_QUOTE_TS_MS)).toEqual({ ok: true, quote: { ...FULL, ts: MIN_QUOTE_TS_MS } });
+    expect(at(NOW + 60_000)).toEqual({ ok: true, quote: { ...FULL, ts: NOW + 60_000 } });
+    expect(at(NOW).ok).toBe(true);
+    expect(at(NOW + 59_999.999).ok).toBe(true);
+  });
+
+  it('drops a ts just outside either edge', () => {
+    expect(at(MIN_QUOTE_TS_MS - 1)).toEqual({ ok: false, reason: 'bad_ts' });
+    expect(at(MIN_QUOTE_TS_MS - 0.001)).toEqual({ ok: false, reason: 'bad_ts' });
+    expect(at(NOW + 60_001)).toEqual({ ok: false, reason: 'bad_ts' });
+    expect(at(NOW + 60_000.001)).toEqual({ ok: false, reason: 'bad_ts' });
+  });
+
+  it.each([
+    ['seconds', Math.floor(NOW / 1000)],
+    ['seconds with a fraction', NOW / 1000],
+    ['microseconds', NOW * 1000],
+    ['nanoseconds', NOW * 1_000_000],
+    ['the largest Date (8.64e15)', 8.64e15],
+    ['Number.MAX_VALUE', Number.MAX_VALUE],
+  ])('drops a clock in %s', (_unit, ts) => {
+    expect(at(ts)).toEqual({ ok: false, reason: 'bad_ts' });
+  });
+
+  it('judges the future against the injected clock, not the machine clock', () => {
+    const ts = NOW + 30_000;
+
+    expect(validateQuote({ ...FULL, ts }, NOW).ok).toBe(true);
+    expect(validateQuote({ ...FULL, ts }, NOW - 31_000).ok).toBe(false);
+  });
+
+  it('uses Date.now() when no clock is given', () => {
+    expect(validateQuote({ ...FULL, ts: Date.now() }).ok).toBe(true);
+    expect(validateQuote({ ...FULL, ts: Date.now() + 3_600_000 }).ok).toBe(false);
+  });
+
+  it('accepts exactly the ts in [2000-01-01, now + 60 s], whatever the number', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.double(), fc.integer(), fc.double({ min: 9e11, max: 2e12 })), (ts) => {
+        const inside = ts >= MIN_QUOTE_TS_MS && ts <= NOW + MAX_QUOTE_TS_AHEAD_MS;
+
+        expect(at(ts).ok).toBe(inside);
+      }),
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maxSymbolsInputLength, planStreamRequest } from '../../../core/request.ts';
+import { MAX_FORBIDDEN_LISTED, maxSymbolsInputLength, planStreamRequest } from '../../../core/request.ts';
 import { parseSymbols } from '../../../core/symbols.ts';
 
 const request = (symbolValues: string[], lastEventIdHeader?: string) => ({ symbolValues, lastEventIdHeader });
@@ -49,6 +49,75 @@ describe('planStreamRequest', () => {
     expect(plan.ok ? undefined : plan.rejection).toEqual(
       (parseSymbols(values, 3) as { rejection: unknown }).rejection,
     );
+    expect(plan.ok ? undefined : plan.rejection.error).toBe(code);
+  });
+});
+
+describe('planStreamRequest: the token allows some symbols', () => {
+  const allowing = (symbolValues: string[], allowedSymbols: string[] | undefined) => ({
+    symbolValues,
+    lastEventIdHeader: undefined,
+    allowedSymbols,
+  });
+
+  it('plans a stream when every requested symbol is allowed', () => {
+    const plan = planStreamRequest(allowing(['msft,aapl'], ['AAPL', 'MSFT', 'TSLA']), 50);
+
+    expect(plan).toEqual({ ok: true, symbols: ['MSFT', 'AAPL'], lastEventId: 0 });
+  });
+
+  it('allows every symbol when the token has no list', () => {
+    const plan = planStreamRequest(allowing(['AAPL,ZZZZ'], undefined), 50);
+
+    expect(plan).toMatchObject({ ok: true, symbols: ['AAPL', 'ZZZZ'] });
+  });
+
+  it('refuses with forbidden_symbols listing exactly the requested symbols outside the list, in order', () => {
+    const plan = planStreamRequest(allowing(['tsla,AAPL,gme'], ['AAPL']), 50);
+
+    expect(plan).toEqual({
+      ok: false,
+      rejection: {
+        error: 'forbidden_symbols',
+        message:
+          'Your token does not allow these symbols: TSLA, GME. Request only symbols your token lists, or ask for a token that allows them.',
+        forbidden: ['TSLA', 'GME'],
+      },
+    });
+  });
+
+  it('names one forbidden symbol in the singular', () => {
+    const plan = planStreamRequest(allowing(['AAPL,TSLA'], ['AAPL']), 50);
+
+    expect(plan.ok ? undefined : plan.rejection.message).toMatch(
+      /^Your token does not allow this symbol: TSLA\./,
+    );
+  });
+
+  it('refuses every symbol when the list is empty (an authorizer context that failed closed)', () => {
+    const plan = planStreamRequest(allowing(['AAPL'], []), 50);
+
+    expect(plan).toMatchObject({ ok: false, rejection: { error: 'forbidden_symbols', forbidden: ['AAPL'] } });
+  });
+
+  it('lists at most MAX_FORBIDDEN_LISTED symbols and counts the rest in the message', () => {
+    const requested = Array.from({ length: 30 }, (_, i) => `S${i}`);
+
+    const plan = planStreamRequest(allowing([requested.join(',')], ['AAPL']), 50);
+
+    if (plan.ok || plan.rejection.error !== 'forbidden_symbols')
+      throw new Error('expected forbidden_symbols');
+    expect(plan.rejection.forbidden).toEqual(requested.slice(0, MAX_FORBIDDEN_LISTED));
+    expect(plan.rejection.message).toContain(`S${MAX_FORBIDDEN_LISTED - 1} and 10 more.`);
+  });
+
+  it.each([
+    ['invalid', ['A..B'], 'invalid_symbols'],
+    ['too many', ['A,B,C,D'], 'too_many_symbols'],
+    ['missing', [','], 'missing_symbols'],
+  ])('answers %s symbols with the 400 refusal before checking the token list', (_name, values, code) => {
+    const plan = planStreamRequest(allowing(values, ['AAPL']), 3);
+
     expect(plan.ok ? undefined : plan.rejection.error).toBe(code);
   });
 });

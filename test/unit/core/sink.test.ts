@@ -161,7 +161,24 @@ describe('createSink', () => {
       stream.end();
       await once(stream, 'finish');
 
-      await expect(sink.end(1000)).resolves.toBeUndefined();
+      await expect(sink.end(1000)).resolves.toBe(true);
+    });
+
+    it('resolves false on a Writable already destroyed: nothing more can be delivered', async () => {
+      const { stream, sink } = setup();
+      stream.destroy();
+
+      await expect(sink.end(1000)).resolves.toBe(false);
+    });
+
+    it('resolves false when the Writable closes before it finished (torn down with bytes in flight)', async () => {
+      const { stream, sink } = setup({ isHeld: true });
+      sink.write(FRAME);
+
+      const ending = sink.end(1000);
+      stream.destroy();
+
+      await expect(ending).resolves.toBe(false);
     });
   });
 
@@ -180,14 +197,18 @@ describe('createSink', () => {
       let isResolved = false;
 
       const closing = nextClose(stream);
-      const ending = sink.end(1000).then(() => (isResolved = true));
+      const ending = sink.end(1000).then((delivered) => {
+        isResolved = true;
+        return delivered;
+      });
       await vi.advanceTimersByTimeAsync(999);
       const whileHeld = { isResolved, isFinished: stream.writableFinished };
       stream.release();
-      await ending;
+      const delivered = await ending;
       await closing;
 
       expect(whileHeld).toEqual({ isResolved: false, isFinished: false });
+      expect(delivered).toBe(true);
       expect(stream.writableFinished).toBe(true);
       expect(stream.text()).toBe(FRAME);
       expect(onGone).not.toHaveBeenCalled();
@@ -199,13 +220,17 @@ describe('createSink', () => {
       sink.write(FRAME);
       let isResolved = false;
 
-      const ending = sink.end(1000).then(() => (isResolved = true));
+      const ending = sink.end(1000).then((delivered) => {
+        isResolved = true;
+        return delivered;
+      });
       await vi.advanceTimersByTimeAsync(999);
       const before = { isResolved, destroyed: stream.destroyed };
       await vi.advanceTimersByTimeAsync(1);
-      await ending;
+      const delivered = await ending;
 
       expect(before).toEqual({ isResolved: false, destroyed: false });
+      expect(delivered).toBe(false);
       expect(stream.destroyed).toBe(true);
       expect(vi.getTimerCount()).toBe(0);
     });

@@ -1,7 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createJsonLogger } from '../../../core/log.ts';
 import { serializeQuote } from '../../../core/quote.ts';
-import { runStreamSession, type StreamResult } from '../../../core/stream-session.ts';
+import {
+  MAX_UPSTREAM_ERROR_LOG_LINES,
+  runStreamSession,
+  type StreamResult,
+} from '../../../core/stream-session.ts';
 import { createFakeFeed, makeQuote, type FakeFeed } from '../../helpers/feed.ts';
 import { createFakeResponseStream, type FakeResponseStream } from '../../helpers/lambda.ts';
 import { parseSseText } from '../../helpers/sse.ts';
@@ -248,6 +252,38 @@ describe('runStreamSession', () => {
       expect(result.malformedFrames).toBe(5);
       expect(session.logLines.some((line) => line.includes('"upstreamMessage":"unknown symbol"'))).toBe(true);
     });
+
+    /*
+     * Regression (security review M7): every upstream `error` message became one warn line with the
+     * upstream's `code` in the gateway's own `code` field, so one 64 KiB frame of errors made about
+     * 2,300 lines per stream, and an upstream could write `internal_error` into metric filters.
+     */
+    it('logs at most MAX_UPSTREAM_ERROR_LOG_LINES upstream errors, clipped, under upstreamCode, and counts the rest', async () => {
+      const session = startSession();
+
+      for (let i = 0; i < 2300; i += 1) {
+        session.feed.upstreamError(
+          i === 0 ? `internal_error\u001b]0;x\u0007${'c'.repeat(100)}` : 'x',
+          'm'.repeat(1000),
+        );
+      }
+      session.controller.abort('shutdown');
+      await session.result;
+      const errorLines = session.logLines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => String(line.msg).startsWith('upstream error message'));
+
+      expect(MAX_UPSTREAM_ERROR_LOG_LINES).toBe(5);
+      expect(errorLines).toHaveLength(6);
+      expect(errorLines.every((line) => line.code === undefined)).toBe(true);
+      expect(errorLines[0]?.upstreamCode).toBe(`internal_error?]0;x?${'c'.repeat(44)}…`);
+      expect(errorLines[0]?.upstreamMessage).toBe(`${'m'.repeat(256)}…`);
+      expect(errorLines[5]).toMatchObject({
+        msg: 'upstream error messages not logged',
+        notLogged: 2295,
+        total: 2300,
+      });
+    });
   });
 
   describe('heartbeat', () => {
@@ -493,6 +529,23 @@ describe('runStreamSession', () => {
       expect(session.stream.destroyed).toBe(true);
       expect(session.feed.closeCount).toBe(1);
       expect(vi.getTimerCount()).toBe(0);
+    });
+
+    /*
+     * Issue 11, defect 11: the sink took the `end` frame (below its high-water mark) but the reader
+     * stalled before the bytes left, and the grace timer destroyed the stream. The summary used to say
+     * endWritten: true for an `end` that never reached the reader; it must say false.
+     */
+    it('does not claim end was written when the stream is cut before the end frame left', async () => {
+      const session = startSession({ highWaterMark: 1 << 20, isHeld: true });
+
+      await vi.advanceTimersByTimeAsync(LIFETIME_MS + 2 * GRACE_MS);
+      const result = await session.result;
+
+      // The reader got the prelude events, never the end (its write callback was held).
+      expect(outline(session.items())).toEqual(['retry', 'ready']);
+      expect(session.stream.destroyed).toBe(true);
+      expect(result).toMatchObject({ endReason: 'deadline', endWritten: false });
     });
 
     it('writes end at the deadline once a slow reader drains within the grace period', async () => {

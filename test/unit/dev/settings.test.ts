@@ -22,11 +22,12 @@ describe('readDeployedApi', () => {
     expect(api).toEqual({
       route: { method: 'GET', path: '/stream' },
       requiredQueryParameters: ['symbols'],
-      gatewayResponseHeaders: { 'access-control-allow-origin': '*' },
+      // The stage's origin is a serverless variable: left to dev/gateway.ts, which knows CORS_ORIGINS.
+      gatewayResponseHeaders: {},
     });
   });
 
-  it('follows serverless.yml: another path, an optional parameter left out, a non-literal header skipped', () => {
+  it('follows serverless.yml: another path, an optional parameter left out, non-literal headers skipped (a mapping, a serverless variable)', () => {
     const path = yml(
       'other.yml',
       `functions:
@@ -46,6 +47,7 @@ resources:
         ResponseParameters:
           gatewayresponse.header.X-Static: "'yes'"
           gatewayresponse.header.X-Echo: method.request.header.origin
+          gatewayresponse.header.X-Stage: "'\${self:custom.gatewayResponseOrigin}'"
 `,
     );
 
@@ -80,18 +82,56 @@ describe('readDeployedTimeoutS', () => {
 });
 
 describe('parseLocalSettings', () => {
-  it('applies the defaults', () => {
+  it('applies the defaults: 5000 streams, auth off', () => {
     const issues: ConfigIssue[] = [];
 
-    expect(parseLocalSettings({}, 120, issues)).toEqual({ port: 3000, functionTimeoutS: 120 });
+    expect(parseLocalSettings({}, 120, issues)).toEqual({
+      port: 3000,
+      functionTimeoutS: 120,
+      maxStreams: 5000,
+      authSecret: undefined,
+    });
     expect(issues).toEqual([]);
   });
 
-  it('reports every bad variable at once', () => {
+  it('reads MAX_STREAMS from 1 to 100000 and an AUTH_SECRET of 32 characters or more', () => {
+    const issues: ConfigIssue[] = [];
+    const secret = 's'.repeat(32);
+
+    const low = parseLocalSettings({ MAX_STREAMS: '1', AUTH_SECRET: secret }, 300, issues);
+    const high = parseLocalSettings({ MAX_STREAMS: '100000', AUTH_SECRET: '  ' }, 300, issues);
+
+    expect([low.maxStreams, low.authSecret]).toEqual([1, secret]);
+    expect([high.maxStreams, high.authSecret]).toEqual([100_000, undefined]);
+    expect(issues).toEqual([]);
+  });
+
+  it('reports every bad variable at once, and never the secret itself', () => {
+    const issues: ConfigIssue[] = [];
+    const shortSecret = 'hunter2-but-longer';
+
+    parseLocalSettings(
+      { PORT: '70000', FUNCTION_TIMEOUT_S: '0', MAX_STREAMS: '100001', AUTH_SECRET: shortSecret },
+      300,
+      issues,
+    );
+
+    expect(issues.map((issue) => issue.variable)).toEqual([
+      'PORT',
+      'FUNCTION_TIMEOUT_S',
+      'MAX_STREAMS',
+      'AUTH_SECRET',
+    ]);
+    expect(JSON.stringify(issues)).not.toContain(shortSecret);
+    expect(issues.at(-1)?.expected).toMatch(/at least 32 characters/);
+  });
+
+  it.each(['0', '-1', '1.5', 'many'])('refuses MAX_STREAMS=%s', (value) => {
     const issues: ConfigIssue[] = [];
 
-    parseLocalSettings({ PORT: '70000', FUNCTION_TIMEOUT_S: '0' }, 300, issues);
+    const settings = parseLocalSettings({ MAX_STREAMS: value }, 300, issues);
 
-    expect(issues.map((issue) => issue.variable)).toEqual(['PORT', 'FUNCTION_TIMEOUT_S']);
+    expect(issues.map((issue) => issue.variable)).toEqual(['MAX_STREAMS']);
+    expect(settings.maxStreams).toBe(5000);
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { validateQuote, type Quote } from '../../../core/quote.ts';
+import { MAX_QUOTE_TS_AHEAD_MS, MIN_QUOTE_TS_MS, validateQuote, type Quote } from '../../../core/quote.ts';
 import { nativeAdapter } from '../../../feeds/native.ts';
 import { CONTRACT_EXAMPLE_QUOTE } from '../../helpers/feed.ts';
 
@@ -10,6 +10,8 @@ const AAPL =
   '{"type":"quote","symbol":"AAPL","bid":189.12,"ask":189.14,"bidSize":300,"askSize":200,"last":189.13,"ts":1732280000123}';
 const MSFT = '{"type":"quote","symbol":"MSFT","bid":420.5,"ask":420.52,"ts":1732280000124.25}';
 const AAPL_QUOTE = CONTRACT_EXAMPLE_QUOTE;
+/** The receiving clock the ts-bound cases and the properties decode against. */
+const NOW = Date.UTC(2026, 10, 30, 12, 0, 0, 123);
 
 describe('nativeAdapter.subscribeFrames', () => {
   it('writes one subscribe frame with the symbols, byte for byte', () => {
@@ -91,6 +93,36 @@ describe('nativeAdapter.decode', () => {
     expect(nativeAdapter.decode(frame)).toEqual({ messages: [], malformed: 1 });
   });
 
+  /*
+   * Regression (security review M1): a quote's ts is judged against the receiving clock, passed in
+   * per frame, so a feed whose clock runs in seconds, microseconds or nanoseconds is counted
+   * malformed instead of reaching clients.
+   */
+  it.each([
+    ['seconds', Math.floor(NOW / 1000)],
+    ['microseconds', NOW * 1000],
+    ['nanoseconds', NOW * 1_000_000],
+    ['before 2000', MIN_QUOTE_TS_MS - 1],
+    ['more than 60 s ahead', NOW + 60_001],
+  ])('counts a quote whose ts is in %s as malformed', (_name, ts) => {
+    const frame = `[${AAPL.replace('1732280000123', String(ts))},${MSFT}]`;
+
+    const decoded = nativeAdapter.decode(frame, NOW);
+
+    expect(decoded.messages.map((m) => m.type === 'quote' && m.quote.symbol)).toEqual(['MSFT']);
+    expect(decoded.malformed).toBe(1);
+  });
+
+  it('judges ts against the clock it is given, and against Date.now() without one', () => {
+    const ahead = AAPL.replace('1732280000123', String(NOW + 60_000));
+
+    expect(nativeAdapter.decode(ahead, NOW).malformed).toBe(0);
+    expect(nativeAdapter.decode(ahead, NOW - 1).malformed).toBe(1);
+    expect(
+      nativeAdapter.decode(AAPL.replace('1732280000123', String(Date.now() + 3_600_000))).malformed,
+    ).toBe(1);
+  });
+
   it('judges each element of a batch on its own: one bad quote costs one quote', () => {
     const frame = `[${AAPL},${AAPL.replace('189.12', '"x"')},{"type":"trade"},null,${MSFT}]`;
 
@@ -142,7 +174,7 @@ describe('nativeAdapter.decode: properties', () => {
    * elements validateQuote accepts, in order, each as validateQuote copies it.
    */
   function expectLawfulDecoding(frame: string): void {
-    const decoded = nativeAdapter.decode(frame);
+    const decoded = nativeAdapter.decode(frame, NOW);
     let value: unknown;
     try {
       value = JSON.parse(frame);
@@ -155,14 +187,14 @@ describe('nativeAdapter.decode: properties', () => {
       (p) => !(isRecord(p) && typeof p.type === 'string' && !KNOWN_TYPES.has(p.type)),
     );
     const accepted = parts.flatMap((p) => {
-      const check = isRecord(p) && p.type === 'quote' ? validateQuote(p) : undefined;
+      const check = isRecord(p) && p.type === 'quote' ? validateQuote(p, NOW) : undefined;
       return check?.ok ? [check.quote] : [];
     });
     const quotes = decoded.messages.flatMap((m) => (m.type === 'quote' ? [m.quote] : []));
 
     expect(decoded.messages.length + decoded.malformed).toBe(judged.length);
     expect(quotes).toEqual(accepted);
-    for (const quote of quotes) expect(validateQuote(quote)).toEqual({ ok: true, quote });
+    for (const quote of quotes) expect(validateQuote(quote, NOW)).toEqual({ ok: true, quote });
   }
 
   /** Characters that make near-JSON, plus any UTF-16 code unit (lone surrogates included). */
@@ -173,6 +205,10 @@ describe('nativeAdapter.decode: properties', () => {
   const numberish = fc.oneof(
     fc.double(),
     fc.integer({ min: -5, max: 1_800_000_000_000 }),
+    // Around both ts edges, and clocks in other units.
+    fc.integer({ min: MIN_QUOTE_TS_MS - 2, max: MIN_QUOTE_TS_MS + 2 }),
+    fc.integer({ min: NOW + 59_998, max: NOW + 60_002 }),
+    fc.constantFrom(NOW / 1000, NOW * 1000, NOW * 1e6),
     fc.constantFrom(null, '1', true),
   );
   const quoteElement = fc.record(
@@ -236,14 +272,14 @@ describe('nativeAdapter.decode: properties', () => {
         bid: fc.double({ min: 0.0001, max: 1e6, noNaN: true }),
         spread: fc.double({ min: 0, max: 100, noNaN: true }),
         bidSize: fc.nat(),
-        ts: fc.integer({ min: 1, max: 4_102_444_800_000 }),
+        ts: fc.integer({ min: MIN_QUOTE_TS_MS, max: NOW + MAX_QUOTE_TS_AHEAD_MS }),
       })
       .map(({ spread, ...q }): Quote => ({ ...q, ask: q.bid + spread }));
     fc.assert(
       fc.property(fc.array(validQuote, { minLength: 1, maxLength: 5 }), (quotes) => {
         const frame = JSON.stringify(quotes.map((quote) => ({ type: 'quote', ...quote })));
 
-        expect(nativeAdapter.decode(frame)).toEqual({
+        expect(nativeAdapter.decode(frame, NOW)).toEqual({
           messages: quotes.map((quote) => ({ type: 'quote', quote })),
           malformed: 0,
         });

@@ -1,9 +1,11 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { planStreamRequest } from '../../../core/request.ts';
 import { parseSymbols } from '../../../core/symbols.ts';
 import {
   STREAM_HEADERS,
   corsHeaders,
+  readAllowedSymbols,
   readStreamRequest,
   rejectionResponse,
 } from '../../../handlers/apigw.ts';
@@ -103,6 +105,62 @@ describe('readStreamRequest', () => {
   });
 });
 
+describe('readStreamRequest: the authorizer context', () => {
+  const withAuthorizer = (authorizer: Record<string, unknown> | null | undefined) =>
+    makeEvent({
+      queryStringParameters: { symbols: 'AAPL', token: 'header.payload.signature' },
+      requestContext: { requestId: 'req-1', authorizer } as APIGatewayProxyEvent['requestContext'],
+    });
+
+  it('reads the allowed symbols and the sub the authorizer passed on', () => {
+    const request = readStreamRequest(
+      withAuthorizer({ principalId: 'alice', sub: 'alice', symbols: 'AAPL,MSFT' }),
+    );
+
+    expect(request.allowedSymbols).toEqual(['AAPL', 'MSFT']);
+    expect(request.sub).toBe('alice');
+  });
+
+  it('allows every symbol and knows no sub without an authorizer', () => {
+    const request = readStreamRequest(withAuthorizer(undefined));
+
+    expect(request.allowedSymbols).toBeUndefined();
+    expect(request.sub).toBeUndefined();
+  });
+
+  it('never copies the token or the query string into the request', () => {
+    const request = readStreamRequest(withAuthorizer({ sub: 'alice', symbols: '' }));
+
+    expect(JSON.stringify(request)).not.toContain('header.payload.signature');
+    expect(JSON.stringify(request)).not.toContain('token');
+  });
+});
+
+describe('readAllowedSymbols', () => {
+  it.each([
+    ['no authorizer', undefined],
+    ['a null authorizer', null],
+    ['no symbols key', { sub: 'alice' }],
+    ['a null symbols value', { symbols: null }],
+    ["'' (a token without a symbols claim)", { symbols: '' }],
+  ])('allows every symbol for %s', (_name, authorizer) => {
+    expect(readAllowedSymbols(authorizer)).toBeUndefined();
+  });
+
+  it('splits, trims and upper-cases the comma-separated list', () => {
+    expect(readAllowedSymbols({ symbols: 'aapl, BRK.b ,,MSFT' })).toEqual(['AAPL', 'BRK.B', 'MSFT']);
+  });
+
+  it.each([
+    ['a number', 7],
+    ['a boolean', true],
+    ['an array', ['AAPL']],
+    ['an object', { AAPL: true }],
+  ])('allows nothing for %s, failing closed', (_name, symbols) => {
+    expect(readAllowedSymbols({ symbols })).toEqual([]);
+  });
+});
+
 describe('corsHeaders', () => {
   it("allows any origin with '*' and adds no vary", () => {
     const headers = corsHeaders('https://evil.example.com', '*');
@@ -174,6 +232,32 @@ describe('rejectionResponse', () => {
       statusCode: 400,
       headers: { 'content-type': 'application/json', 'cache-control': 'no-store', vary: 'origin' },
       body: '{"error":"too_many_symbols","message":"Too many symbols: 4 requested, at most 3 allowed per stream.","max":3}',
+    });
+  });
+});
+
+describe('rejectionResponse: forbidden_symbols', () => {
+  it('answers 403 with error, message and the forbidden list, CORS and no-store', () => {
+    const event = makeEvent({
+      queryStringParameters: { symbols: 'AAPL,TSLA,GME' },
+      requestContext: {
+        requestId: 'r',
+        authorizer: { symbols: 'AAPL' },
+      } as unknown as APIGatewayProxyEvent['requestContext'],
+    });
+    const plan = planStreamRequest(readStreamRequest(event), 50);
+    if (plan.ok) throw new Error('expected a rejection');
+
+    const response = rejectionResponse(plan.rejection, { 'access-control-allow-origin': '*' });
+
+    expect(response).toEqual({
+      statusCode: 403,
+      headers: {
+        'content-type': 'application/json',
+        'cache-control': 'no-store',
+        'access-control-allow-origin': '*',
+      },
+      body: '{"error":"forbidden_symbols","message":"Your token does not allow these symbols: TSLA, GME. Request only symbols your token lists, or ask for a token that allows them.","forbidden":["TSLA","GME"]}',
     });
   });
 });

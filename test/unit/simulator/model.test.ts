@@ -185,7 +185,13 @@ describe('createMarket.latest', () => {
   });
 
   it('catches up a symbol nobody watched for a week in one bounded step, still near its level', () => {
-    const market = createMarket({ seed: 3, profile: PROFILES.firehose, startAt: START });
+    // Never forgotten here, so the catch-up itself is what runs.
+    const market = createMarket({
+      seed: 3,
+      profile: PROFILES.firehose,
+      startAt: START,
+      forgetIdleMs: Number.POSITIVE_INFINITY,
+    });
     market.latest('SPY', START);
     const weekLater = START + 7 * 86_400_000;
 
@@ -199,5 +205,66 @@ describe('createMarket.latest', () => {
     expect(quote).toEqual(replayed.at(-1));
     expect(quote.ts).toBeLessThanOrEqual(weekLater);
     expect(Math.abs(quote.bid / 560 - 1)).toBeLessThan(0.3);
+  });
+});
+
+describe('createMarket: forgets symbols nobody asks about (security review L3)', () => {
+  /*
+   * Regression: the market kept a state (about 1.7 KB) for every symbol ever asked about, so a page
+   * opening streams for random symbols grew the simulator without bound. A symbol not asked about
+   * for longer than forgetIdleMs is now dropped, and starts afresh if asked again. The market takes
+   * the time as an argument, so the clock here is simulated. Without the fix symbolCount only grows.
+   */
+  const IDLE_MS = 60_000;
+
+  it('drops a symbol not asked about for longer than the idle window, and keeps one asked about', () => {
+    const market = createMarket({ seed: 1, profile: PROFILES.busy, startAt: START, forgetIdleMs: IDLE_MS });
+    market.latest('ZZZA', START);
+    market.latest('AAPL', START);
+
+    // AAPL is watched (advanced every 10 s, as the server's ticker does); ZZZA is never asked again.
+    for (let at = START + 10_000; at <= START + 1.5 * IDLE_MS + 10_000; at += 10_000)
+      market.advance(['AAPL'], at);
+
+    expect(market.symbolCount).toBe(1);
+  });
+
+  it('keeps a symbol for the whole idle window', () => {
+    const market = createMarket({ seed: 1, profile: PROFILES.busy, startAt: START, forgetIdleMs: IDLE_MS });
+    market.latest('ZZZA', START);
+
+    market.advance(['AAPL'], START + IDLE_MS);
+
+    expect(market.symbolCount).toBe(2);
+  });
+
+  it('re-creates a forgotten symbol when it is asked about again, from its opening state', () => {
+    const market = createMarket({ seed: 1, profile: PROFILES.busy, startAt: START, forgetIdleMs: IDLE_MS });
+    const fresh = createMarket({ seed: 1, profile: PROFILES.busy, startAt: START, forgetIdleMs: IDLE_MS });
+    market.latest('ZZZA', START);
+    const later = START + 2 * IDLE_MS;
+    market.advance(['AAPL'], later);
+    expect(market.symbolCount).toBe(1);
+
+    const quote = market.latest('ZZZA', later);
+
+    expect(market.symbolCount).toBe(2);
+    // The same quote a market that never saw ZZZA gives for a first ask at that time.
+    expect(quote).toEqual(fresh.latest('ZZZA', later));
+    expect(quote.ts).toBe(later);
+  });
+
+  it('holds at most the symbols asked about within the last 1.5 windows, however many came before', () => {
+    const market = createMarket({ seed: 1, profile: PROFILES.busy, startAt: START, forgetIdleMs: IDLE_MS });
+
+    // 50 new symbols a second for 5 minutes of simulated time: 15,000 symbols in all.
+    let peak = 0;
+    for (let second = 0; second < 300; second += 1) {
+      const at = START + second * 1000;
+      for (let i = 0; i < 50; i += 1) market.latest(`S${second}X${i}`, at);
+      peak = Math.max(peak, market.symbolCount);
+    }
+
+    expect(peak).toBeLessThanOrEqual(50 * 1.5 * (IDLE_MS / 1000) + 50);
   });
 });

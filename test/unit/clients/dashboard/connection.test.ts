@@ -11,6 +11,7 @@ import {
   type Phase,
 } from '../../../../clients/dashboard/src/connection.ts';
 import { MAX_BACKOFF_MS } from '../../../../clients/sse/backoff.ts';
+import type { QuoteData } from '../../../../clients/sse/contract.ts';
 
 class FakeEventSource extends EventTarget {
   static readonly CONNECTING = 0;
@@ -51,6 +52,7 @@ function connect(fetchImpl: typeof fetch = unexpectedFetch, random = 0.5) {
   const applied: string[][] = [];
   const rejected: Array<{ message: string; candidate: boolean }> = [];
   const counters: Counters[] = [];
+  const quotes: QuoteData[] = [];
   const options: ConnectionOptions = {
     url: (symbols) => `/stream?symbols=${symbols.join(',')}`,
     onPhase(phase) {
@@ -63,7 +65,7 @@ function connect(fetchImpl: typeof fetch = unexpectedFetch, random = 0.5) {
     onApplied: (symbols) => applied.push(symbols),
     onRejected: (rejection, _symbols, candidate) => rejected.push({ message: rejection.message, candidate }),
     onReady: () => {},
-    onQuote: () => {},
+    onQuote: (quote) => quotes.push(quote),
     onUpstream: () => {},
     onEvent: () => {},
     onCounters: (next) => counters.push(next),
@@ -73,7 +75,7 @@ function connect(fetchImpl: typeof fetch = unexpectedFetch, random = 0.5) {
     EventSource: FakeEventSource as unknown as typeof EventSource,
   };
   const connection = createConnection(options);
-  return { connection, phases, nextPhase, applied, rejected, counters, made: FakeEventSource.made };
+  return { connection, phases, nextPhase, applied, rejected, counters, quotes, made: FakeEventSource.made };
 }
 
 const READY = { symbols: ['AAPL'], throttleMs: 250, heartbeatMs: 15_000 };
@@ -229,5 +231,45 @@ describe('createConnection', () => {
       retryAt: null,
     });
     expect(made).toHaveLength(1); // no second EventSource: the browser's own reconnect sends Last-Event-ID
+  });
+
+  // Regression, security review M1: one far-future `ts` pinned the chart's time axis.
+  it('skips a quote whose ts is implausible against the page clock, and passes a plausible one', () => {
+    const { connection, counters, quotes, made } = connect();
+    connection.setSymbols(['AAPL']);
+    live(made[0]);
+    const now = Date.now();
+
+    made[0]?.emit('quote', { symbol: 'AAPL', bid: 1, ask: 2, ts: now + 3_600_000 }, '1');
+    made[0]?.emit('quote', { symbol: 'AAPL', bid: 1, ask: 2, ts: 1.732e18 }, '2');
+    made[0]?.emit('quote', { symbol: 'AAPL', bid: 1, ask: 2, ts: now }, '3');
+
+    expect(quotes.map((q) => q.ts)).toEqual([now]);
+    expect(counters.at(-1)).toMatchObject({ skipped: 2 });
+  });
+
+  it.each([
+    [401, { message: 'Unauthorized' }, 'HTTP 401: a token is required', 'token_required', []],
+    [
+      403,
+      { Message: 'User is not authorized to access this resource with an explicit deny' },
+      'HTTP 403: the token was refused (invalid, expired or signed with another key)',
+      'token_refused',
+      [],
+    ],
+    [
+      403,
+      { error: 'forbidden_symbols', message: 'no', forbidden: ['AAPL'] },
+      'HTTP 403: the token does not allow AAPL',
+      'forbidden_symbols',
+      ['AAPL'],
+    ],
+  ])('stops on a %i access refusal with a clear message', async (status, body, message, access, invalid) => {
+    const { connection, nextPhase, made } = connect(answer(status, body));
+    connection.setSymbols(['AAPL']);
+
+    made[0]?.fail(FakeEventSource.CLOSED);
+
+    expect(await nextPhase('rejected')).toMatchObject({ rejection: { status, message, access, invalid } });
   });
 });

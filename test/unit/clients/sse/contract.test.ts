@@ -3,13 +3,21 @@
  * from docs/CONTRACT.md §2. A frame that breaks them is an `invalid` event, never an exception.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, idleLimitMs, streamRequestHeaders } from '../../../../clients/sse/contract.ts';
+import {
+  decodeMessage,
+  idleLimitMs,
+  MAX_HEARTBEAT_MS,
+  streamRequestHeaders,
+} from '../../../../clients/sse/contract.ts';
 
 const READY = { symbols: ['AAPL'], throttleMs: 250, heartbeatMs: 15_000, closesAt: 1_732_280_840_123 };
 const QUOTE = { symbol: 'AAPL', bid: 189.12, ask: 189.14, ts: 1_732_280_000_123.5 };
 
-const decode = (event: string | undefined, data: unknown, id?: string) =>
-  decodeMessage({ event, data: typeof data === 'string' ? data : JSON.stringify(data), id });
+/** The client's clock in these tests: a minute after QUOTE's `ts`. */
+const NOW = QUOTE.ts + 60_000;
+
+const decode = (event: string | undefined, data: unknown, id?: string, now = NOW) =>
+  decodeMessage({ event, data: typeof data === 'string' ? data : JSON.stringify(data), id }, () => now);
 
 describe('decodeMessage', () => {
   it('decodes the four contract events', () => {
@@ -52,6 +60,42 @@ describe('decodeMessage', () => {
     });
   });
 
+  // Regression, security review M1: a nanosecond `ts` crashed the ticker, a future one froze the chart.
+  it.each([
+    ['nanoseconds', 1.732e18],
+    ['microseconds', 1.732e15],
+    ['seconds', 1.732e9],
+    ['before 2000-01-01', Date.UTC(1999, 11, 31, 23, 59, 59)],
+    ['61 s ahead of the client', NOW + 61_000],
+  ])('calls a quote whose ts is in %s invalid', (_name, ts) => {
+    expect(decode('quote', { ...QUOTE, ts }, '1')).toMatchObject({
+      type: 'invalid',
+      event: 'quote',
+      reason: 'ts outside [2000-01-01, now + 60 s]',
+    });
+  });
+
+  it('accepts ts from 2000-01-01 up to 60 s ahead of the client clock, fractions included', () => {
+    expect(decode('quote', { ...QUOTE, ts: Date.UTC(2000, 0, 1) }, '1').type).toBe('quote');
+    expect(decode('quote', { ...QUOTE, ts: NOW + 60_000 }, '1').type).toBe('quote');
+    expect(decode('quote', { ...QUOTE, ts: NOW - 86_400_000.25 }, '1').type).toBe('quote');
+  });
+
+  it('reads the clock only for quotes, and by default reads Date.now', () => {
+    let reads = 0;
+    const clock = (): number => {
+      reads++;
+      return NOW;
+    };
+    decodeMessage({ event: 'ready', data: JSON.stringify(READY), id: undefined }, clock);
+    decodeMessage({ event: 'quote', data: JSON.stringify(QUOTE), id: '1' }, clock);
+
+    expect(reads).toBe(1);
+    expect(
+      decodeMessage({ event: 'quote', data: JSON.stringify({ ...QUOTE, ts: Date.now() }), id: '1' }).type,
+    ).toBe('quote');
+  });
+
   it('calls a quote without id invalid: every quote carries one', () => {
     expect(decode('quote', QUOTE)).toMatchObject({ type: 'invalid', reason: 'quote without id' });
   });
@@ -76,6 +120,13 @@ describe('idleLimitMs and streamRequestHeaders', () => {
   it('allows 10 s before ready, then two heartbeats plus 5 s', () => {
     expect(idleLimitMs(undefined)).toBe(10_000);
     expect(idleLimitMs({ ...READY, heartbeatMs: 1000 })).toBe(7000);
+  });
+
+  // Regression, security review L8: a hostile heartbeatMs overflowed the idle timer into 1 ms.
+  it('clamps heartbeatMs to the contract range, so the idle limit always fits a timer', () => {
+    expect(idleLimitMs({ ...READY, heartbeatMs: 2 ** 40 })).toBe(2 * MAX_HEARTBEAT_MS + 5000);
+    expect(idleLimitMs({ ...READY, heartbeatMs: -1 })).toBe(5020);
+    expect(idleLimitMs({ ...READY, heartbeatMs: 2 ** 40 })).toBeLessThan(2 ** 31 - 1);
   });
 
   it('sends Last-Event-ID only when there is one', () => {

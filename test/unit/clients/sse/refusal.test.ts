@@ -4,9 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  accessRefusal,
   decodeRefusalBody,
+  describeRefusal,
   MAX_REFUSAL_BODY_BYTES,
   readLimitedText,
+  TOKEN_REFUSED,
+  TOKEN_REQUIRED,
 } from '../../../../clients/sse/refusal.ts';
 
 /** A body that never ends, counting how many chunks were pulled and whether it was cancelled. */
@@ -75,6 +79,8 @@ describe('decodeRefusalBody', () => {
       detail: 'Invalid symbols: A..B',
       error: 'invalid_symbols',
       invalid: ['A..B'],
+      forbidden: [],
+      deny: undefined,
     });
   });
 
@@ -99,5 +105,43 @@ describe('decodeRefusalBody', () => {
 
   it.each(['null', '[1,2]', '"text"', '{"message":42}'])('finds no message in %s', (text) => {
     expect(decodeRefusalBody(text)).toMatchObject({ message: undefined, detail: text, invalid: [] });
+  });
+});
+
+describe('describeRefusal: the access refusals in words (docs/CONTRACT.md §2 Auth)', () => {
+  const DENY = '{"Message":"User is not authorized to access this resource with an explicit deny"}';
+  const FORBIDDEN = JSON.stringify({
+    error: 'forbidden_symbols',
+    message: 'not allowed',
+    forbidden: ['MSFT', 'TSLA'],
+  });
+
+  it.each([
+    ['401 (no token)', 401, '{"message":"Unauthorized"}', 'HTTP 401: a token is required', 'token_required'],
+    ['403 Deny (bad token)', 403, DENY, `HTTP 403: ${TOKEN_REFUSED}`, 'token_refused'],
+    [
+      '403 forbidden_symbols',
+      403,
+      FORBIDDEN,
+      'HTTP 403: the token does not allow MSFT, TSLA',
+      'forbidden_symbols',
+    ],
+    [
+      "API Gateway's wrong-path 403",
+      403,
+      '{"message":"Missing Authentication Token"}',
+      'HTTP 403: Missing Authentication Token',
+      undefined,
+    ],
+    ['a 400', 400, '{"message":"Invalid symbols: A..B"}', 'HTTP 400: Invalid symbols: A..B', undefined],
+  ])('%s', (_name, status, body, message, access) => {
+    const refusal = decodeRefusalBody(body);
+
+    expect(describeRefusal(status, refusal)).toBe(message);
+    expect(accessRefusal(status, refusal)).toBe(access);
+  });
+
+  it('says "a token is required" for a 401 whatever its body, even a proxy page', () => {
+    expect(describeRefusal(401, decodeRefusalBody('<html>login</html>'))).toBe(`HTTP 401: ${TOKEN_REQUIRED}`);
   });
 });

@@ -8,6 +8,7 @@ import {
   formatPriceTwoToSixDecimals,
   formatQuoteLine,
   formatRotationCountdown,
+  formatUtcTime,
   initialState,
   painter,
   renderTable,
@@ -66,5 +67,40 @@ describe('ticker view', () => {
     [undefined, '—'],
   ])('price %s shows as %s: two to six decimals, no grouping', (value, text) => {
     expect(formatPriceTwoToSixDecimals(value)).toBe(text);
+  });
+
+  // Regression, security review M6: rows were added for any symbol, so a server could grow the table.
+  test('holds rows only for requested symbols: others are counted and ignored', () => {
+    const state = initialState(['aapl']);
+
+    const taken = applyQuote(state, '1', quote('AAPL', 100));
+    const others = ['MSFT', 'EVIL1', '\u001b[2J'].map((symbol, i) =>
+      applyQuote(state, String(i + 2), quote(symbol, 1)),
+    );
+
+    expect(taken).toBe(true);
+    expect(others).toEqual([false, false, false]);
+    expect([...state.rows.keys()]).toEqual(['AAPL']);
+    expect(state).toMatchObject({ quotes: 1, ignored: 3, lastEventId: '1' });
+    expect(renderTable(state, 0, painter(false))).toContain('3 for other symbols ignored');
+  });
+
+  test('escapes server-sent text in the piped line and the table: no ESC, BEL or C1 byte', () => {
+    const evil = '\u001b]52;c;ZWNobyBoaQ==\u0007\u009b2J';
+    const state = initialState([evil]);
+    applyQuote(state, `7\u001b[2J`, { ...quote(evil, 1), symbol: evil });
+    state.upstream = { feed: `\u001b]0;title\u0007` };
+
+    const line = formatQuoteLine('7\u001b[2J', quote(evil, 1));
+    const table = renderTable(state, 0, painter(false));
+
+    for (const text of [line, table.replaceAll('\n', '')]) expect(text).not.toMatch(/\p{Cc}/u);
+    expect(line).toMatch(/^\\u001b\]52;c;ZWNobyBoaQ==\\u0007\\u009b2J bid=1 .* id=7\\u001b\[2J$/);
+    expect(table).toContain('upstream \\u001b]0;title\\u0007');
+  });
+
+  test('shows ? for a time a Date cannot hold instead of throwing', () => {
+    expect(formatUtcTime(1.732e18)).toBe('?');
+    expect(formatUtcTime(Date.UTC(2025, 0, 2, 9, 30))).toBe('09:30:00.000');
   });
 });

@@ -1,0 +1,47 @@
+/**
+ * One redaction for every URL that is logged, printed or reported: vendor feeds put API keys in the
+ * userinfo (`wss://key:secret@host`) or the query string (`?token=…`, `?apiKey=…`), and a log line,
+ * a terminal banner or a configuration error is read by far more people than the key was meant for.
+ *
+ * What stays is what an operator needs to recognise the target: scheme, host, port, path and the
+ * query's keys. Paths are kept as they are: a vendor that puts its key in the path cannot be told
+ * apart from an ordinary path segment, so such keys are not hidden here.
+ * @see https://url.spec.whatwg.org/#concept-url (the parts a URL is split into)
+ */
+
+/** What an unparsable string is reported as: the raw text could be anything, a key included. */
+export const UNPARSABLE_URL = '[unparsable URL]';
+
+/** What replaces userinfo and each query value. */
+const MASK = '***';
+
+/**
+ * `url` with the userinfo replaced by `***`, every query value replaced by `***` (keys kept, in
+ * order) and the fragment dropped. Never throws: a string that is not a URL becomes
+ * {@link UNPARSABLE_URL}. The result is the WHATWG serialisation, so it holds no control characters.
+ *
+ * @example redactUrl('wss://user:pw@feed.example.com:8443/v1?token=abc&symbols=AAPL#x')
+ *   // 'wss://***@feed.example.com:8443/v1?token=***&symbols=***'
+ */
+export function redactUrl(url: string): string {
+  const parsed = typeof url === 'string' ? URL.parse(url) : null;
+  if (parsed === null) return UNPARSABLE_URL;
+  if (parsed.username !== '' || parsed.password !== '') {
+    // The setters leave `*` as it is (it is outside the userinfo percent-encode set).
+    parsed.username = MASK;
+    parsed.password = '';
+  }
+  if (parsed.search !== '') {
+    // Split by hand rather than through URLSearchParams: keys keep their exact bytes, and a part
+    // without `=` (a bare key) has no value to hide.
+    const parts = parsed.search.slice(1).split('&');
+    parsed.search = parts
+      .map((part) => {
+        const at = part.indexOf('=');
+        return at === -1 ? part : `${part.slice(0, at)}=${MASK}`;
+      })
+      .join('&');
+  }
+  parsed.hash = '';
+  return parsed.href;
+}
