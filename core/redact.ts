@@ -32,13 +32,13 @@ export function redactUrl(url: string): string {
     parsed.password = '';
   }
   if (parsed.search !== '') {
-    // Split by hand rather than through URLSearchParams: keys keep their exact bytes, and a part
-    // without `=` (a bare key) has no value to hide.
+    // Split by hand rather than through URLSearchParams, so keys keep their exact bytes. A part
+    // without `=` is masked whole: `?APIKEY` is how some vendors take a bare key.
     const parts = parsed.search.slice(1).split('&');
     parsed.search = parts
       .map((part) => {
         const at = part.indexOf('=');
-        return at === -1 ? part : `${part.slice(0, at)}=${MASK}`;
+        return at === -1 ? (part === '' ? part : MASK) : `${part.slice(0, at)}=${MASK}`;
       })
       .join('&');
   }

@@ -10,6 +10,12 @@ import { parseLastEventId } from './last-event-id.ts';
 import { MAX_SYMBOL_LENGTH, parseSymbols, type SymbolsRejection } from './symbols.ts';
 
 /** How many forbidden symbols a 403 body lists, as a 400 lists at most 20 invalid ones. */
+/**
+ * The authorizer context's `symbols` for a token without a symbols claim. Explicit, so that a context
+ * that lost its `symbols` (a misconfigured or foreign authorizer) allows nothing rather than everything.
+ */
+export const ALL_SYMBOLS = '*';
+
 export const MAX_FORBIDDEN_LISTED = 20;
 
 /** What a request carries that the gateway decides on. */

@@ -29,6 +29,15 @@ export const CLOCK_TOLERANCE_S = 30;
  */
 export const MAX_TOKEN_LENGTH = 4096;
 
+/**
+ * Longest lifetime a token may claim, in seconds: a token whose `exp` lies further ahead was not
+ * minted by us (`npm run token` caps `--ttl` at this), so it is refused rather than trusted for years.
+ */
+export const MAX_TOKEN_LIFETIME_S = 7 * 86_400;
+
+/** Longest `sub`, in characters: it becomes the authorizer's principalId and appears in logs. */
+export const MAX_SUB_LENGTH = 256;
+
 /** The only algorithm signed and accepted. */
 const ALGORITHM = 'HS256';
 
@@ -112,8 +121,9 @@ export async function verifyToken(
     return { ok: false, reason: error instanceof errors.JWTExpired ? 'expired' : 'invalid' };
   }
   const { sub, exp } = payload;
-  if (typeof sub !== 'string' || sub === '' || typeof exp !== 'number')
+  if (typeof sub !== 'string' || sub === '' || sub.length > MAX_SUB_LENGTH || typeof exp !== 'number')
     return { ok: false, reason: 'invalid' };
+  if (exp > nowMs / 1000 + MAX_TOKEN_LIFETIME_S + CLOCK_TOLERANCE_S) return { ok: false, reason: 'invalid' };
   if (payload.symbols === undefined) return { ok: true, claims: { sub, exp } };
   const symbols = readSymbolsClaim(payload.symbols);
   if (symbols === undefined) return { ok: false, reason: 'invalid' };
@@ -128,8 +138,12 @@ export async function verifyToken(
 export async function mintToken(options: MintOptions): Promise<string> {
   const { sub, ttlS, symbols, secret, nowMs = Date.now() } = options;
   const key = keyOf(secret);
-  if (typeof sub !== 'string' || sub === '') throw new TypeError('sub must be a non-empty string');
-  if (!Number.isSafeInteger(ttlS) || ttlS <= 0) throw new TypeError('ttlS must be a positive integer');
+  if (typeof sub !== 'string' || sub === '' || sub.length > MAX_SUB_LENGTH) {
+    throw new TypeError(`sub must be a non-empty string of at most ${MAX_SUB_LENGTH} characters`);
+  }
+  if (!Number.isSafeInteger(ttlS) || ttlS <= 0 || ttlS > MAX_TOKEN_LIFETIME_S) {
+    throw new TypeError(`ttlS must be a whole number of seconds from 1 to ${MAX_TOKEN_LIFETIME_S}`);
+  }
   const claims: Record<string, unknown> = {};
   if (symbols !== undefined) {
     const allowed = readSymbolsClaim(symbols);

@@ -50,8 +50,31 @@ const log = createJsonLogger({ level: config.logLevel, write: writeLog });
 const dashboardDir = resolve(PROJECT_ROOT, 'clients/dashboard/dist');
 const hasDashboard = existsSync(resolve(dashboardDir, 'index.html'));
 
-// Last resort (security review H2): a bug reached by one request must not stop every other stream.
-// Each request's own failures are caught where they happen; this only logs what slipped through.
+let gateway: Awaited<ReturnType<typeof startLocalGateway>>;
+try {
+  gateway = await startLocalGateway({
+    env: process.env,
+    functionTimeoutS: settings.functionTimeoutS,
+    port: settings.port,
+    host: '127.0.0.1',
+    fallback: hasDashboard ? staticFallback(dashboardDir) : undefined,
+    simulator: { profile: isProfileName(profile) ? profile : 'busy', seed: 42 },
+    writeLog,
+    maxStreams: settings.maxStreams,
+    authSecret: settings.authSecret,
+  });
+} catch (error) {
+  // A port in use, a simulator that cannot bind: nothing is serving yet, so stop with a failure.
+  log.error('could not start', { code: 'internal_error', error });
+  process.stderr.write(
+    `quote-stream: could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+}
+
+// Last resort (security review H2), installed only once serving: a bug reached by one request must
+// not stop every other stream. Each request's own failures are caught where they happen; this only
+// logs what slipped through. Before this point a failure must end the process with a non-zero code.
 process.on('uncaughtException', (error) =>
   log.error('uncaught exception', { code: 'internal_error', error }),
 );
@@ -59,17 +82,6 @@ process.on('unhandledRejection', (error) =>
   log.error('unhandled rejection', { code: 'internal_error', error }),
 );
 
-const gateway = await startLocalGateway({
-  env: process.env,
-  functionTimeoutS: settings.functionTimeoutS,
-  port: settings.port,
-  host: '127.0.0.1',
-  fallback: hasDashboard ? staticFallback(dashboardDir) : undefined,
-  simulator: { profile: isProfileName(profile) ? profile : 'busy', seed: 42 },
-  writeLog,
-  maxStreams: settings.maxStreams,
-  authSecret: settings.authSecret,
-});
 const base = gateway.url.replace('127.0.0.1', 'localhost');
 // The upstream URL may carry a vendor key (userinfo or query): only its redacted form is printed.
 const upstreamShown = redactUrl(gateway.upstreamUrl);

@@ -9,7 +9,7 @@
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Config } from '../core/config.ts';
-import type { StreamRejection, StreamRequest } from '../core/request.ts';
+import { ALL_SYMBOLS, type StreamRejection, type StreamRequest } from '../core/request.ts';
 
 /**
  * The request as core/request.ts sees it, plus the Origin the CORS headers answer and who the
@@ -52,16 +52,19 @@ const upperAscii = (s: string): string => s.replace(/[a-z]+/g, (letters) => lett
 
 /**
  * The symbols the authorizer allows, from its context's comma-separated `symbols`: undefined (every
- * symbol) when there is no authorizer or the value is absent or ''. Any other shape allows nothing:
- * a misconfigured authorizer must fail closed, not open.
+ * symbol) when no authorizer ran (no `principalId`: auth is off for the stage) or when it says
+ * `'*'` (ALL_SYMBOLS of handlers/authorizer.ts). Any other shape, a missing `symbols` included,
+ * allows nothing: a misconfigured authorizer must fail closed, not open.
  */
 export function readAllowedSymbols(
   authorizer: APIGatewayProxyEvent['requestContext']['authorizer'],
 ): string[] | undefined {
-  // [aws] The Allow policy's `context` reaches the proxy event as requestContext.authorizer.<key>
-  // (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html).
-  const value: unknown = authorizer?.symbols;
-  if (value === undefined || value === null || value === '') return undefined;
+  // [aws] The Allow policy's principalId and `context` reach the proxy event as
+  // requestContext.authorizer.<key> (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html).
+  if (authorizer === undefined || authorizer === null || authorizer.principalId === undefined)
+    return undefined;
+  const value: unknown = authorizer.symbols;
+  if (value === ALL_SYMBOLS) return undefined;
   if (typeof value !== 'string') return [];
   return value
     .split(',')

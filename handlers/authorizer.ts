@@ -20,6 +20,7 @@ import type { Env } from '../core/config.ts';
 import { ConfigError } from '../core/errors.ts';
 import { LOG_LEVELS, createJsonLogger, type LogLevel, type Logger } from '../core/log.ts';
 import { MIN_SECRET_LENGTH, verifyToken } from '../core/token.ts';
+import { ALL_SYMBOLS } from '../core/request.ts';
 import { isLambdaRuntime } from './lambda-env.ts';
 import { ssmParameterReader, type ParameterReader } from './ssm.ts';
 
@@ -73,7 +74,7 @@ function readToken(event: APIGatewayRequestAuthorizerEvent): string | undefined 
 /**
  * Build the authorizer. A missing or empty token throws `Error('Unauthorized')` (401); a bad, forged or
  * expired one gets a Deny policy (403); a good one an Allow policy for `event.methodArn` with
- * `principalId` = `sub` and `context` `{ sub, symbols }`, `symbols` comma-separated ('' = every symbol).
+ * `principalId` = `sub` and `context` `{ sub, symbols }`, `symbols` comma-separated ('*' = every symbol).
  * A secret that cannot be had rejects with that error (API Gateway answers 500).
  */
 export function createAuthorizer({ secret, log, now = Date.now }: AuthorizerDeps): Authorizer {
@@ -99,17 +100,35 @@ export function createAuthorizer({ secret, log, now = Date.now }: AuthorizerDeps
     }
     const { sub, symbols } = check.claims;
     requestLog.info('access granted', { sub, ...(symbols && { allowedSymbolCount: symbols.length }) });
-    // [aws] Context values must be strings, numbers or booleans: the list travels comma-separated.
-    return { ...policy(sub, 'Allow', event.methodArn), context: { sub, symbols: symbols?.join(',') ?? '' } };
+    // [aws] Context values must be strings, numbers or booleans: the list travels comma-separated,
+    // and "every symbol" is an explicit ALL_SYMBOLS, so a context without `symbols` allows nothing.
+    return {
+      ...policy(sub, 'Allow', event.methodArn),
+      context: { sub, symbols: symbols?.join(',') ?? ALL_SYMBOLS },
+    };
   };
 }
 
 /**
- * The secret held in the SSM parameter `parameterName`, checked on every read: a value shorter than
- * {@link MIN_SECRET_LENGTH} (a rotation gone wrong) fails as loudly as a missing one. The value never
- * reaches an error message.
+ * How long the last secret read keeps serving while SSM cannot be read: without it, one failed read
+ * after the 300 s cache expired would answer 500 to every caller for as long as SSM is unavailable.
+ * A bad value (too short) is never served stale: that is a rotation gone wrong, not an outage.
  */
-export function ssmSecret(parameterName: string, readParameter: ParameterReader): () => Promise<string> {
+export const STALE_SECRET_GRACE_MS = 3_600_000;
+
+/**
+ * The secret held in the SSM parameter `parameterName`, checked on every read: a value shorter than
+ * {@link MIN_SECRET_LENGTH} (a rotation gone wrong) fails as loudly as a missing one. When a read
+ * fails, the last good value serves for up to {@link STALE_SECRET_GRACE_MS} (`onStale` is told each
+ * time). The value never reaches an error message.
+ */
+export function ssmSecret(
+  parameterName: string,
+  readParameter: ParameterReader,
+  options: { now?: () => number; onStale?: (error: unknown, ageMs: number) => void } = {},
+): () => Promise<string> {
+  const now = options.now ?? Date.now;
+  let lastGood: { value: string; at: number } | undefined;
   const refuse = (problem: string, cause?: unknown): ConfigError =>
     new ConfigError(
       [
@@ -126,11 +145,17 @@ export function ssmSecret(parameterName: string, readParameter: ParameterReader)
     try {
       value = await readParameter(parameterName);
     } catch (error) {
+      const ageMs = lastGood === undefined ? Infinity : now() - lastGood.at;
+      if (lastGood !== undefined && ageMs <= STALE_SECRET_GRACE_MS) {
+        options.onStale?.(error, ageMs);
+        return lastGood.value;
+      }
       throw refuse('it could not be read; see the cause', error);
     }
     if (value === undefined || value.length < MIN_SECRET_LENGTH) {
       throw refuse(`it holds ${value?.length ?? 0} characters`);
     }
+    lastGood = { value, at: now() };
     return value;
   };
 }
@@ -162,7 +187,14 @@ export async function startAuthorizer({
       },
     ]);
   }
-  const secret = ssmSecret(name.trim(), readParameter);
+  const secret = ssmSecret(name.trim(), readParameter, {
+    onStale: (error, ageMs) =>
+      log.warn('authorizer secret unreadable: serving the last one read', {
+        code: 'invalid_config',
+        ageMs,
+        error,
+      }),
+  });
   await secret();
   return createAuthorizer({ secret, log });
 }

@@ -8,7 +8,7 @@
  * @see docs/decisions/010-access.md
  */
 import { parseArgs } from 'node:util';
-import { MIN_SECRET_LENGTH, mintToken } from '../core/token.ts';
+import { MAX_TOKEN_LIFETIME_S, MIN_SECRET_LENGTH, mintToken } from '../core/token.ts';
 
 /** Lifetime when `--ttl` is not given, in seconds: one hour. */
 const DEFAULT_TTL_S = 3_600;
@@ -16,7 +16,7 @@ const DEFAULT_TTL_S = 3_600;
  * Longest lifetime accepted, in seconds: 7 days. A token rides in a URL, where it can outlive its use
  * (browser history, a proxy's log); a short life bounds what a leaked one is worth.
  */
-const MAX_TTL_S = 7 * 86_400;
+const MAX_TTL_S = MAX_TOKEN_LIFETIME_S;
 
 const USAGE = `Usage: npm run token -- --sub <id> [--ttl <seconds>] [--symbols <A,B,...>]
 

@@ -43,7 +43,7 @@ export function redactUrl(url: string | URL): string {
       .split('&')
       .map((part) => {
         const at = part.indexOf('=');
-        return at === -1 ? part : `${part.slice(0, at)}=${MASK}`;
+        return at === -1 ? (part === '' ? part : MASK) : `${part.slice(0, at)}=${MASK}`;
       })
       .join('&');
   }

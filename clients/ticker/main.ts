@@ -117,7 +117,8 @@ function refusalHint(status: number): string {
 function hooks(state: TickerState, out: Output, verbose: boolean, token: string | undefined): FollowHooks {
   // The one way out to stderr: escaped (server-chosen text may hold terminal controls) and with
   // the token masked wherever a server echoed it.
-  const say = (line: string): void => out.report(`ticker: ${hideSecret(printable(line, 2000), token)}`);
+  // Mask before escaping and cutting: a cut inside an echoed token would leave a prefix no mask finds.
+  const say = (line: string): void => out.report(`ticker: ${printable(hideSecret(line, token), 2000)}`);
   return {
     onConnecting(attempt) {
       state.connection = attempt === 1 ? 'connecting' : 'reconnecting';

@@ -56,7 +56,10 @@ function asList(value: unknown): unknown[] {
 /** Evaluate the policy for `execute-api:Invoke` on `methodArn`; undefined when it is malformed. */
 function evaluatePolicy(result: unknown, methodArn: string): 'allow' | 'explicit' | 'implicit' | undefined {
   const policy = (result as { policyDocument?: { Statement?: unknown } } | undefined)?.policyDocument;
-  if (typeof (result as { principalId?: unknown }).principalId !== 'string' || policy === undefined) {
+  if (
+    typeof (result as { principalId?: unknown } | undefined)?.principalId !== 'string' ||
+    policy === undefined
+  ) {
     return undefined;
   }
   let allowed = false;

@@ -28,6 +28,10 @@ const BUNDLE = 'dist/stream/index.mjs';
 const AUTHORIZER_BUNDLE = 'dist/authorizer/index.mjs';
 /** The origin the prod stage is packaged with (prod has no default). */
 const PROD_ORIGIN = 'https://app.example.com';
+/** Two allowed origins, as `corsOrigins` takes them. */
+const TWO_ORIGINS = ['https://app.example.com', 'https://admin.example.com'] as const;
+/** A URL with a vendor key in it: refused output must never show it. */
+const SECRET_UPSTREAM_URL = 'wss://quotes.example.com/v1/stream?apiKey=vendor-key-123';
 /** [aws] Lambda's INIT phase limit: API Gateway's clock may lead the function's by this much. */
 const MAX_INIT_MS = 10_000;
 /** The longest a stream's finish may wait for a slow reader after its deadline (core/stream-session.ts). */
@@ -102,6 +106,14 @@ function statements(service: PackagedService, roleId: string): PolicyStatement[]
 
 const actions = (s: PolicyStatement): string[] => [s.Action].flat();
 
+/** `ssm.<region>.amazonaws.com`, the kms:ViaService value of a call SSM makes. */
+const SSM_IN_REGION = { 'Fn::Join': ['', ['ssm.', { Ref: 'AWS::Region' }, '.amazonaws.com']] };
+
+/** The role's kms: statements. */
+function kmsStatements(service: PackagedService, roleId: string): PolicyStatement[] {
+  return statements(service, roleId).filter((s) => actions(s).some((a) => a.startsWith('kms:')));
+}
+
 /** `arn:<partition>:ssm:<region>:<account>:parameter` + name, as serverless.yml joins it. */
 function parameterArn(name: string): unknown {
   return {
@@ -148,6 +160,29 @@ function preflight(service: PackagedService): {
   return only(integration.IntegrationResponses, 'one preflight integration response');
 }
 
+/**
+ * The value CloudFormation makes of the string functions serverless.yml uses on a gateway response
+ * header (Fn::Join, Fn::Select, Fn::Split over literals), as the CloudFormation intrinsic function
+ * reference defines them; anything else is an error, so a template this cannot read fails the test.
+ */
+function evaluateStringFunctions(value: unknown): unknown {
+  if (typeof value === 'string' || typeof value === 'number') return value;
+  if (Array.isArray(value)) return value.map(evaluateStringFunctions);
+  const [name, args] = Object.entries(value as Record<string, unknown>)[0] ?? [];
+  const evaluated = evaluateStringFunctions(args) as unknown[];
+  switch (name) {
+    case 'Fn::Join':
+      return (evaluated[1] as string[]).join(evaluated[0] as string);
+    case 'Fn::Split':
+      return (evaluated[1] as string).split(evaluated[0] as string);
+    case 'Fn::Select':
+      return (evaluated[1] as string[])[evaluated[0] as number];
+    default:
+      throw new Error(`cannot evaluate ${JSON.stringify(value)}`);
+  }
+}
+
+/** The Access-Control-Allow-Origin value of a gateway response, as CloudFormation will set it. */
 function gatewayResponseOrigin(service: PackagedService, type: string): unknown {
   const [, response] = only(
     resourcesOfType(service, 'AWS::ApiGateway::GatewayResponse').filter(
@@ -155,9 +190,11 @@ function gatewayResponseOrigin(service: PackagedService, type: string): unknown 
     ),
     `one ${type} gateway response`,
   );
-  return (response.Properties?.ResponseParameters as Record<string, string>)[
-    'gatewayresponse.header.Access-Control-Allow-Origin'
-  ];
+  return evaluateStringFunctions(
+    (response.Properties?.ResponseParameters as Record<string, unknown>)[
+      'gatewayresponse.header.Access-Control-Allow-Origin'
+    ],
+  );
 }
 
 /** `osls package` that must fail; returns its output. */
@@ -180,12 +217,43 @@ const PACKAGINGS = {
   test: { stage: 'test', params: { upstreamUrl: UPSTREAM_URL } },
   prod: { stage: 'prod', params: { corsOrigins: PROD_ORIGIN } },
   authOff: { stage: 'test', params: { upstreamUrl: UPSTREAM_URL, auth: 'false' } },
-  capped: { stage: 'test', params: { upstreamUrl: UPSTREAM_URL, reservedConcurrency: '7' } },
+  capped: {
+    stage: 'test',
+    params: { upstreamUrl: UPSTREAM_URL, reservedConcurrency: '7', authorizerReservedConcurrency: '3' },
+  },
+  /** A stage that is not a development stage, with its origins named: two of them. */
+  twoOrigins: { stage: 'staging', params: { upstreamUrl: UPSTREAM_URL, corsOrigins: TWO_ORIGINS.join(',') } },
+  namedGatewayOrigin: {
+    stage: 'staging',
+    params: {
+      upstreamUrl: UPSTREAM_URL,
+      corsOrigins: TWO_ORIGINS.join(','),
+      gatewayResponseOrigin: TWO_ORIGINS[1],
+    },
+  },
 } as const;
 const REFUSALS = {
   authTypo: ['--stage', 'test', '--param', `upstreamUrl=${UPSTREAM_URL}`, '--param', 'auth=off'],
   noUpstream: ['--stage', 'test'],
   prodNoOrigin: ['--stage', 'prod'],
+  productionNoOrigin: ['--stage', 'production', '--param', `upstreamUrl=${UPSTREAM_URL}`],
+  // prod names its parameter by default (params.prod), so a URL on top of it is both.
+  prodBothUpstreams: [
+    '--stage',
+    'prod',
+    '--param',
+    `corsOrigins=${PROD_ORIGIN}`,
+    '--param',
+    `upstreamUrl=${SECRET_UPSTREAM_URL}`,
+  ],
+  bothUpstreams: [
+    '--stage',
+    'test',
+    '--param',
+    'upstreamUrlParameter=/quote-stream/test/upstream-url',
+    '--param',
+    `upstreamUrl=${SECRET_UPSTREAM_URL}`,
+  ],
 } as const;
 const packagings = new Map<keyof typeof PACKAGINGS, Promise<PackagedService>>();
 const refusals = new Map<keyof typeof REFUSALS, Promise<string>>();
@@ -424,6 +492,27 @@ describe('serverless.yml packaged with osls', () => {
       expect(JSON.stringify(statements(service, 'StreamFunctionRole'))).not.toContain('auth-secret');
     });
 
+    it('may decrypt through SSM only the secret’s parameter (its ARN as the encryption context)', () => {
+      const [kms, ...more] = kmsStatements(service, 'AuthorizerFunctionRole');
+
+      expect(more).toEqual([]);
+      expect(kms?.Action).toBe('kms:Decrypt');
+      expect(kms?.Condition).toEqual({
+        StringEquals: {
+          'kms:ViaService': SSM_IN_REGION,
+          'kms:EncryptionContext:PARAMETER_ARN': parameterArn('/quote-stream/test/auth-secret'),
+        },
+      });
+    });
+
+    it('has its own reserved concurrency, 10 by default, a stage parameter', async () => {
+      const capped = await packaged('capped');
+
+      // Without it a flood of made-up tokens (each one a cache miss) draws on the account's pool.
+      expect(resource(service, 'AuthorizerLambdaFunction').ReservedConcurrentExecutions).toBe(10);
+      expect(resource(capped, 'AuthorizerLambdaFunction').ReservedConcurrentExecutions).toBe(3);
+    }, 60_000);
+
     it('can be switched off per stage (`--param auth=false`), and refuses anything but a boolean', async () => {
       const open = await packaged('authOff');
 
@@ -491,8 +580,16 @@ describe('serverless.yml packaged with osls', () => {
       ]);
       expect(kms).toHaveLength(1);
       expect(kms[0]?.Action).toBe('kms:Decrypt');
-      expect(kms[0]?.Condition?.StringEquals?.['kms:ViaService']).toEqual({
-        'Fn::Join': ['', ['ssm.', { Ref: 'AWS::Region' }, '.amazonaws.com']],
+      // key/* (the operator picks the key), but only through SSM and only for this parameter: SSM
+      // passes the parameter's ARN as the encryption context PARAMETER_ARN.
+      expect(kms[0]?.Condition).toEqual({
+        StringEquals: {
+          'kms:ViaService': SSM_IN_REGION,
+          'kms:EncryptionContext:PARAMETER_ARN': parameterArn('/quote-stream/prod/upstream-url'),
+        },
+      });
+      expect(kmsStatements(prod, 'AuthorizerFunctionRole')[0]?.Condition?.StringEquals).toMatchObject({
+        'kms:EncryptionContext:PARAMETER_ARN': parameterArn('/quote-stream/prod/auth-secret'),
       });
       // Nothing else in either role reaches beyond its own function: no wildcard but X-Ray's.
       for (const role of ['StreamFunctionRole', 'AuthorizerFunctionRole']) {
@@ -515,6 +612,44 @@ describe('serverless.yml packaged with osls', () => {
       const output = await refused('prodNoOrigin');
 
       expect(output).toContain('custom.corsOrigins');
+    }, 60_000);
+
+    it('refuses a plain upstreamUrl on top of its parameter (the function would fail every cold start)', async () => {
+      const output = await refused('prodBothUpstreams');
+
+      expect(output).toContain('custom.forbidBothUpstreamUrlAndUpstreamUrlParameter');
+      // The URL may carry a vendor key: the refusal names the property, never the value.
+      expect(output).not.toContain('vendor-key-123');
+    }, 60_000);
+  });
+
+  describe('CORS origins by stage', () => {
+    it('defaults to * only on the development stages: `production` must name its origins', async () => {
+      const output = await refused('productionNoOrigin');
+
+      expect(environment.CORS_ORIGINS).toBe('*');
+      expect(output).toContain('custom.corsOrigins');
+    }, 60_000);
+
+    it('with several origins, API Gateway’s own answers carry the first (a header holds one value)', async () => {
+      const staging = await packaged('twoOrigins');
+      const variables = (
+        resource(staging, 'StreamLambdaFunction').Environment as { Variables: Record<string, string> }
+      ).Variables;
+
+      expect(variables.CORS_ORIGINS).toBe(TWO_ORIGINS.join(','));
+      expect(
+        preflight(staging).ResponseParameters['method.response.header.Access-Control-Allow-Origin'],
+      ).toBe(`'${TWO_ORIGINS[0]}'`);
+      for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX'])
+        expect(gatewayResponseOrigin(staging, type), type).toBe(`'${TWO_ORIGINS[0]}'`);
+    }, 60_000);
+
+    it('or the one `gatewayResponseOrigin` names', async () => {
+      const named = await packaged('namedGatewayOrigin');
+
+      for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX'])
+        expect(gatewayResponseOrigin(named, type), type).toBe(`'${TWO_ORIGINS[1]}'`);
     }, 60_000);
   });
 
@@ -582,6 +717,13 @@ describe('serverless.yml packaged with osls', () => {
 
     expect(output).toContain('custom.requireUpstreamUrlOrUpstreamUrlParameter');
     expect(output).toContain('"param" source');
+  });
+
+  it('refuses to package a stage with both an upstream URL and a parameter, never printing the URL', async () => {
+    const output = await refused('bothUpstreams');
+
+    expect(output).toContain('custom.forbidBothUpstreamUrlAndUpstreamUrlParameter');
+    expect(output).not.toContain('vendor-key-123');
   });
 
   it('streams from the packaged bundle under the local runtime until the end event', async () => {

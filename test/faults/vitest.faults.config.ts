@@ -1,4 +1,4 @@
-// The fault and fuzz suite on its own: `npm run test:faults` runs it full (a few minutes); `npm test`
+// The fault and fuzz suite on its own: `npm run test:faults` runs it full (about 25 s on the 2-core development machine); `npm test`
 // runs the short form through the `faults` project of vitest.config.ts. FAULTS=short on the command
 // line picks the short form here too.
 import { defineConfig } from 'vitest/config';

@@ -1,6 +1,6 @@
 /**
  * The fault suite runs in two sizes: `short` (part of `npm test`, a few seconds in all) and `full`
- * (`npm run test:faults`, a few minutes). The size comes from the FAULTS environment variable, which
+ * (`npm run test:faults`, about 25 s on the 2-core development machine). The size comes from the FAULTS environment variable, which
  * the vitest project sets; anything but `full` means short, so a direct run stays cheap.
  */
 

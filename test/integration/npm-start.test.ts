@@ -10,6 +10,8 @@ import { request } from 'node:http';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { mintToken } from '../../core/token.ts';
 import { startGateway } from '../helpers/gateway.ts';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { runNode, startGatewayProcess, type NodeRun } from '../helpers/process.ts';
 import { getText, openSse } from '../helpers/sse.ts';
 
@@ -56,6 +58,25 @@ describe('npm start', () => {
 
     expect(code).toBe(1);
     expect(gateway.stderr()).toMatch(/FUNCTION_TIMEOUT_S="5": expected more than 2 × DEADLINE_MARGIN_MS/);
+  });
+
+  /*
+   * The last-resort handlers (which log and keep serving) used to be installed before the server
+   * listened, so a port already in use was logged as an "uncaught exception" and the process exited
+   * 0 with nothing serving. Starting must fail loudly.
+   */
+  it('exits 1 with the reason when it cannot listen (port in use)', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => taken.close(() => resolve())));
+    const port = (taken.address() as AddressInfo).port;
+
+    const gateway = run(['dev/main.ts'], { PORT: String(port) });
+    const code = await gateway.exit;
+
+    expect(code).toBe(1);
+    expect(gateway.stderr()).toMatch(/could not start: .*EADDRINUSE/);
+    expect(gateway.stdout()).not.toContain('"msg":"listening"');
   });
 
   it('streams from the embedded simulator and ends open streams with reason shutdown on SIGTERM', async () => {

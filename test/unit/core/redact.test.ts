@@ -13,7 +13,7 @@ describe('redactUrl', () => {
       'wss://feed.example.com/v1?token=***&symbols=***&token=***',
     ],
     ['a value holding `=`', 'ws://h.example/?sig=a=b=c', 'ws://h.example/?sig=***'],
-    ['a bare key, which has no value', 'ws://h.example/?debug&k=v', 'ws://h.example/?debug&k=***'],
+    ['a bare part, which may be a key', 'ws://h.example/?APIKEY123&k=v', 'ws://h.example/?***&k=***'],
     ['an empty value', 'ws://h.example/?k=', 'ws://h.example/?k=***'],
     ['percent-encoded values', 'ws://h.example/?k=a%20b%26c', 'ws://h.example/?k=***'],
     ['the fragment', 'wss://feed.example.com/v1#token=abc', 'wss://feed.example.com/v1'],

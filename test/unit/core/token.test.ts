@@ -3,7 +3,9 @@ import { SignJWT, base64url, decodeJwt, decodeProtectedHeader, generateKeyPair }
 import { describe, expect, it } from 'vitest';
 import {
   CLOCK_TOLERANCE_S,
+  MAX_SUB_LENGTH,
   MAX_TOKEN_LENGTH,
+  MAX_TOKEN_LIFETIME_S,
   MIN_SECRET_LENGTH,
   mintToken,
   verifyToken,
@@ -123,6 +125,13 @@ describe('verifyToken', () => {
     ['a numeric sub', { sub: 42, exp: NOW_S + 60 }],
     ['no exp', { sub: 'alice' }],
     ['a string exp', { sub: 'alice', exp: String(NOW_S + 60) }],
+    ['a sub longer than MAX_SUB_LENGTH', { sub: 'a'.repeat(MAX_SUB_LENGTH + 1), exp: NOW_S + 60 }],
+    // Signed with our secret but not by us: npm run token never mints one that lives this long.
+    [
+      'an exp further ahead than MAX_TOKEN_LIFETIME_S',
+      { sub: 'alice', exp: NOW_S + MAX_TOKEN_LIFETIME_S + CLOCK_TOLERANCE_S + 1 },
+    ],
+    ['an exp ten years ahead', { sub: 'alice', exp: NOW_S + 10 * 365 * 86_400 }],
   ])('refuses a signed token with %s', async (_name, claims) => {
     const token = await sign(claims);
 
@@ -140,6 +149,13 @@ describe('verifyToken', () => {
     const token = await sign({ sub: 'alice', exp: NOW_S + 60, symbols });
 
     expect(await verifyToken(token, SECRET, NOW_MS)).toEqual({ ok: false, reason: 'invalid' });
+  });
+
+  it('accepts the longest lifetime and the longest sub it allows', async () => {
+    const sub = 'a'.repeat(MAX_SUB_LENGTH);
+    const token = await sign({ sub, exp: NOW_S + MAX_TOKEN_LIFETIME_S + CLOCK_TOLERANCE_S });
+
+    expect(await verifyToken(token, SECRET, NOW_MS)).toMatchObject({ ok: true, claims: { sub } });
   });
 
   it('refuses a token longer than MAX_TOKEN_LENGTH without verifying it', async () => {
@@ -221,6 +237,8 @@ describe('mintToken', () => {
     ['an empty sub', { sub: '' }, /sub/],
     ['a zero ttl', { ttlS: 0 }, /ttlS/],
     ['a fractional ttl', { ttlS: 1.5 }, /ttlS/],
+    ['a ttl above MAX_TOKEN_LIFETIME_S', { ttlS: MAX_TOKEN_LIFETIME_S + 1 }, /ttlS/],
+    ['a sub longer than MAX_SUB_LENGTH', { sub: 'a'.repeat(MAX_SUB_LENGTH + 1) }, /sub/],
     ['an empty symbols list', { symbols: [] }, /symbols/],
     ['an invalid symbol', { symbols: ['AAPL', 'A..B'] }, /symbols/],
     ['a short secret', { secret: 'short' }, /at least 32 characters/],

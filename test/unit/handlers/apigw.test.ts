@@ -129,7 +129,7 @@ describe('readStreamRequest: the authorizer context', () => {
   });
 
   it('never copies the token or the query string into the request', () => {
-    const request = readStreamRequest(withAuthorizer({ sub: 'alice', symbols: '' }));
+    const request = readStreamRequest(withAuthorizer({ sub: 'alice', symbols: '*' }));
 
     expect(JSON.stringify(request)).not.toContain('header.payload.signature');
     expect(JSON.stringify(request)).not.toContain('token');
@@ -138,26 +138,32 @@ describe('readStreamRequest: the authorizer context', () => {
 
 describe('readAllowedSymbols', () => {
   it.each([
-    ['no authorizer', undefined],
+    ['no authorizer (auth off)', undefined],
     ['a null authorizer', null],
-    ['no symbols key', { sub: 'alice' }],
-    ['a null symbols value', { symbols: null }],
-    ["'' (a token without a symbols claim)", { symbols: '' }],
+    ['an authorizer object without a principalId (no authorizer ran)', {}],
+    ["'*' (a token without a symbols claim)", { principalId: 'alice', symbols: '*' }],
   ])('allows every symbol for %s', (_name, authorizer) => {
     expect(readAllowedSymbols(authorizer)).toBeUndefined();
   });
 
   it('splits, trims and upper-cases the comma-separated list', () => {
-    expect(readAllowedSymbols({ symbols: 'aapl, BRK.b ,,MSFT' })).toEqual(['AAPL', 'BRK.B', 'MSFT']);
+    expect(readAllowedSymbols({ principalId: 'alice', symbols: 'aapl, BRK.b ,,MSFT' })).toEqual([
+      'AAPL',
+      'BRK.B',
+      'MSFT',
+    ]);
   });
 
   it.each([
+    ['no symbols key', undefined],
+    ['a null symbols value', null],
+    ["''", ''],
     ['a number', 7],
     ['a boolean', true],
     ['an array', ['AAPL']],
     ['an object', { AAPL: true }],
-  ])('allows nothing for %s, failing closed', (_name, symbols) => {
-    expect(readAllowedSymbols({ symbols })).toEqual([]);
+  ])('allows nothing for %s once an authorizer ran, failing closed', (_name, symbols) => {
+    expect(readAllowedSymbols({ principalId: 'alice', symbols })).toEqual([]);
   });
 });
 
@@ -242,7 +248,7 @@ describe('rejectionResponse: forbidden_symbols', () => {
       queryStringParameters: { symbols: 'AAPL,TSLA,GME' },
       requestContext: {
         requestId: 'r',
-        authorizer: { symbols: 'AAPL' },
+        authorizer: { principalId: 'alice', symbols: 'AAPL' },
       } as unknown as APIGatewayProxyEvent['requestContext'],
     });
     const plan = planStreamRequest(readStreamRequest(event), 50);

@@ -8,6 +8,7 @@ import {
   createAuthorizer,
   handler,
   ssmSecret,
+  STALE_SECRET_GRACE_MS,
   startAuthorizer,
 } from '../../../handlers/authorizer.ts';
 
@@ -80,12 +81,12 @@ describe('createAuthorizer', () => {
     expect(result).toEqual(allow('alice', { sub: 'alice', symbols: 'AAPL,MSFT' }));
   });
 
-  it("passes symbols '' when the token allows every symbol", async () => {
+  it("passes symbols '*' when the token allows every symbol (never '' or nothing, which allow none)", async () => {
     const { authorize } = setup();
 
     const result = await authorize(makeEvent({ symbols: 'AAPL', token: await mint() }));
 
-    expect(result).toEqual(allow('alice', { sub: 'alice', symbols: '' }));
+    expect(result).toEqual(allow('alice', { sub: 'alice', symbols: '*' }));
   });
 
   it.each([
@@ -220,6 +221,42 @@ describe('ssmSecret', () => {
 
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.cause).toBe(cause);
+  });
+
+  it('serves the last good secret while SSM cannot be read, for STALE_SECRET_GRACE_MS and no longer', async () => {
+    let clock = 0;
+    let outage: Error | undefined = undefined;
+    const stale: number[] = [];
+    const secret = ssmSecret(
+      '/qs/prod/auth-secret',
+      async () => {
+        if (outage !== undefined) throw outage;
+        return SECRET;
+      },
+      { now: () => clock, onStale: (_error, ageMs) => stale.push(ageMs) },
+    );
+    await secret();
+
+    outage = new Error('ThrottlingException');
+    clock = STALE_SECRET_GRACE_MS;
+    const during = await secret();
+    clock = STALE_SECRET_GRACE_MS + 1;
+    const after = (await secret().catch((e: unknown) => e)) as ConfigError;
+
+    expect(during).toBe(SECRET);
+    expect(stale).toEqual([STALE_SECRET_GRACE_MS]);
+    expect(after).toBeInstanceOf(ConfigError);
+    expect(after.cause).toBe(outage);
+  });
+
+  it('never serves a stale secret over a value that is too short (a rotation gone wrong)', async () => {
+    let value: string | undefined = SECRET;
+    const secret = ssmSecret('/qs/prod/auth-secret', async () => value, { now: () => 0 });
+    await secret();
+
+    value = 'short';
+
+    await expect(secret()).rejects.toBeInstanceOf(ConfigError);
   });
 });
 

@@ -170,7 +170,7 @@ describe('createStreamHandler: the token never reaches a log line or a trace', (
     const stream = createFakeResponseStream();
     const event = makeEvent(
       { symbols: 'AAPL', token: TOKEN },
-      { principalId: 'alice', sub: 'alice', symbols: '' },
+      { principalId: 'alice', sub: 'alice', symbols: '*' },
     );
 
     await AWSXRay.getNamespace().runPromise(async () => {
