@@ -10,7 +10,7 @@
  */
 import { ConfigError, type ConfigIssue } from './errors.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
-import { redactUrl } from './redact.ts';
+import { redactUrl } from '../common/redact.ts';
 
 /** The validated gateway configuration (built once per cold start). */
 export interface Config {

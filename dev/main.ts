@@ -9,7 +9,7 @@ import { parseConfig } from '../core/config.ts';
 import { isTimeoutTooShort, minTimeoutMs } from '../core/deadline.ts';
 import { ConfigError, type ConfigIssue } from '../core/errors.ts';
 import { createJsonLogger } from '../core/log.ts';
-import { redactUrl } from '../core/redact.ts';
+import { redactUrl } from '../common/redact.ts';
 import { FEED_NAMES } from '../feeds/registry.ts';
 import { PROFILE_NAMES, isProfileName } from '../simulator/profiles.ts';
 import { PROJECT_ROOT, startLocalGateway } from './gateway.ts';

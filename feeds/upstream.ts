@@ -14,7 +14,7 @@
  */
 import WebSocket from 'ws';
 import type { Logger } from '../core/log.ts';
-import { redactUrl } from '../core/redact.ts';
+import { redactUrl } from '../common/redact.ts';
 import { backoffDelayMs } from '../common/backoff.ts';
 import type { Feed, FeedFactory, FeedHandlers, FeedStatus } from '../core/feed.ts';
 import type { FeedAdapter } from './adapter.ts';

@@ -1,7 +1,9 @@
 /**
- * One redaction for every URL that is logged, printed or reported: vendor feeds put API keys in the
- * userinfo (`wss://key:secret@host`) or the query string (`?token=…`, `?apiKey=…`), and a log line,
- * a terminal banner or a configuration error is read by far more people than the key was meant for.
+ * One redaction for every URL that is logged, printed or reported, by the gateway and by the clients
+ * alike: vendor feeds put API keys in the userinfo (`wss://key:secret@host`) or the query string
+ * (`?token=…`, `?apiKey=…`), a stream URL carries the access token, and a log line, a terminal
+ * banner, a `--json` summary or a configuration error is read by far more people than the key was
+ * meant for. Pure and browser-safe, so it lives in common/.
  *
  * What stays is what an operator needs to recognise the target: scheme, host, port, path and the
  * query's keys. Paths are kept as they are: a vendor that puts its key in the path cannot be told
@@ -15,6 +17,16 @@ export const UNPARSABLE_URL = '[unparsable URL]';
 /** What replaces userinfo and each query value. */
 const MASK = '***';
 
+function parse(url: string | URL): URL | null {
+  if (typeof url !== 'string' && !(url instanceof URL)) return null;
+  try {
+    // new URL rather than URL.parse, which older browsers the dashboard supports do not have.
+    return new URL(String(url));
+  } catch {
+    return null; // reported as UNPARSABLE_URL: never echo what could not be parsed
+  }
+}
+
 /**
  * `url` with the userinfo replaced by `***`, every query value replaced by `***` (keys kept, in
  * order) and the fragment dropped. Never throws: a string that is not a URL becomes
@@ -23,8 +35,8 @@ const MASK = '***';
  * @example redactUrl('wss://user:pw@feed.example.com:8443/v1?token=abc&symbols=AAPL#x')
  *   // 'wss://***@feed.example.com:8443/v1?token=***&symbols=***'
  */
-export function redactUrl(url: string): string {
-  const parsed = typeof url === 'string' ? URL.parse(url) : null;
+export function redactUrl(url: string | URL): string {
+  const parsed = parse(url);
   if (parsed === null) return UNPARSABLE_URL;
   if (parsed.username !== '' || parsed.password !== '') {
     // The setters leave `*` as it is (it is outside the userinfo percent-encode set).

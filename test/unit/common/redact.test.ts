@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { redactUrl, UNPARSABLE_URL } from '../../../core/redact.ts';
+import { redactUrl, UNPARSABLE_URL } from '../../../common/redact.ts';
 
 describe('redactUrl', () => {
   it.each([
@@ -48,6 +48,17 @@ describe('redactUrl', () => {
   it('never throws, even for a value that is not a string', () => {
     expect(redactUrl(undefined as unknown as string)).toBe(UNPARSABLE_URL);
     expect(redactUrl(42 as unknown as string)).toBe(UNPARSABLE_URL);
+  });
+
+  it('keeps empty parts of the query as they are (nothing to hide there)', () => {
+    expect(redactUrl('ws://h.example/?a=1&&b=2&')).toBe('ws://h.example/?a=***&&b=***&');
+  });
+
+  it('takes a URL object too (the clients pass one), leaving the object itself untouched', () => {
+    const url = new URL('https://u:p@h.example/stream?token=abc#x');
+
+    expect(redactUrl(url)).toBe('https://***@h.example/stream?token=***');
+    expect(url.href).toBe('https://u:p@h.example/stream?token=abc#x');
   });
 
   it('drops control characters the URL parser strips, so a log line or terminal gets none', () => {
