@@ -1,6 +1,7 @@
 // Import boundaries between the project's rooms, declared by folder so no relative depth can slip
 // past them (the per-depth ESLint patterns this replaces missed `../../../core/*`).
 // The layering and the reason for each rule: docs/decisions/008-layout.md.
+// Each rule is spelled out in full even where two look alike: a boundary is read and changed on its own.
 /** @type {import('dependency-cruiser').IConfiguration} */
 const server = '^(core|feeds|handlers|emulator|dev|simulator)/';
 

@@ -109,9 +109,27 @@ const actions = (s: PolicyStatement): string[] => [s.Action].flat();
 /** `ssm.<region>.amazonaws.com`, the kms:ViaService value of a call SSM makes. */
 const SSM_IN_REGION = { 'Fn::Join': ['', ['ssm.', { Ref: 'AWS::Region' }, '.amazonaws.com']] };
 
+/** The role's statements with an action of `awsService` (`ssm`, `kms`). */
+function statementsFor(service: PackagedService, roleId: string, awsService: string): PolicyStatement[] {
+  return statements(service, roleId).filter((s) => actions(s).some((a) => a.startsWith(`${awsService}:`)));
+}
+
 /** The role's kms: statements. */
 function kmsStatements(service: PackagedService, roleId: string): PolicyStatement[] {
-  return statements(service, roleId).filter((s) => actions(s).some((a) => a.startsWith('kms:')));
+  return statementsFor(service, roleId, 'kms');
+}
+
+/** The function runs as `roleId`, whose only ssm: statement allows GetParameter on `parameter` alone. */
+function expectRunsAsRoleReadingOnly(
+  service: PackagedService,
+  functionId: string,
+  roleId: string,
+  parameter: string,
+): void {
+  expect(resource(service, functionId).Role).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
+  expect(statementsFor(service, roleId, 'ssm')).toEqual([
+    { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: parameterArn(parameter) },
+  ]);
 }
 
 /** `arn:<partition>:ssm:<region>:<account>:parameter` + name, as serverless.yml joins it. */
@@ -475,20 +493,12 @@ describe('serverless.yml packaged with osls', () => {
     });
 
     it('may read that one parameter and nothing else from SSM; the stream function may not', () => {
-      const ssm = statements(service, 'AuthorizerFunctionRole').filter((s) =>
-        actions(s).some((a) => a.startsWith('ssm:')),
+      expectRunsAsRoleReadingOnly(
+        service,
+        'AuthorizerLambdaFunction',
+        'AuthorizerFunctionRole',
+        '/quote-stream/test/auth-secret',
       );
-
-      expect(resource(service, 'AuthorizerLambdaFunction').Role).toEqual({
-        'Fn::GetAtt': ['AuthorizerFunctionRole', 'Arn'],
-      });
-      expect(ssm).toEqual([
-        {
-          Effect: 'Allow',
-          Action: 'ssm:GetParameter',
-          Resource: parameterArn('/quote-stream/test/auth-secret'),
-        },
-      ]);
       expect(JSON.stringify(statements(service, 'StreamFunctionRole'))).not.toContain('auth-secret');
     });
 
@@ -564,20 +574,14 @@ describe('serverless.yml packaged with osls', () => {
     });
 
     it('lets the stream function read that one parameter, decrypted only through SSM', () => {
-      const policy = statements(prod, 'StreamFunctionRole');
-      const ssm = policy.filter((s) => actions(s).some((a) => a.startsWith('ssm:')));
-      const kms = policy.filter((s) => actions(s).some((a) => a.startsWith('kms:')));
+      const kms = kmsStatements(prod, 'StreamFunctionRole');
 
-      expect(resource(prod, 'StreamLambdaFunction').Role).toEqual({
-        'Fn::GetAtt': ['StreamFunctionRole', 'Arn'],
-      });
-      expect(ssm).toEqual([
-        {
-          Effect: 'Allow',
-          Action: 'ssm:GetParameter',
-          Resource: parameterArn('/quote-stream/prod/upstream-url'),
-        },
-      ]);
+      expectRunsAsRoleReadingOnly(
+        prod,
+        'StreamLambdaFunction',
+        'StreamFunctionRole',
+        '/quote-stream/prod/upstream-url',
+      );
       expect(kms).toHaveLength(1);
       expect(kms[0]?.Action).toBe('kms:Decrypt');
       // key/* (the operator picks the key), but only through SSM and only for this parameter: SSM

@@ -6,6 +6,7 @@ import { silentLogger } from '../../core/log.ts';
 import { startLocalServer, type LocalServer, type LocalServerOptions } from '../../emulator/apigw/server.ts';
 import { installAwsLambdaGlobal } from '../../emulator/lambda/runtime.ts';
 import * as fixtures from '../helpers/handlers.ts';
+import { APP_ORIGIN, APP_PREFLIGHT_HEADERS } from '../helpers/preflight.ts';
 import { getText, openSse, type SseConnection } from '../helpers/sse.ts';
 
 installAwsLambdaGlobal();
@@ -407,7 +408,7 @@ describe('local runtime: Lambda REQUEST authorizer', () => {
 
 describe('local runtime: CORS preflight', () => {
   const preflight = {
-    allowOrigins: ['https://app.example.com'],
+    allowOrigins: [APP_ORIGIN],
     allowMethods: ['GET'],
     allowHeaders: ['last-event-id', 'cache-control'],
     maxAgeS: 600,
@@ -421,20 +422,14 @@ describe('local runtime: CORS preflight', () => {
     const url = await serve(fixtures.echoesEvent(), 30, undefined, { preflight, authorizer });
 
     const res = await send(`${url}/stream?symbols=AAPL`, 'OPTIONS', {
-      origin: 'https://app.example.com',
+      origin: APP_ORIGIN,
       'access-control-request-method': 'GET',
       'access-control-request-headers': 'last-event-id',
     });
 
     expect(res.status).toBe(204);
     expect(res.body).toBe('');
-    expect(res.headers).toMatchObject({
-      'access-control-allow-origin': 'https://app.example.com',
-      vary: 'origin',
-      'access-control-allow-methods': 'GET',
-      'access-control-allow-headers': 'last-event-id, cache-control',
-      'access-control-max-age': '600',
-    });
+    expect(res.headers).toMatchObject(APP_PREFLIGHT_HEADERS);
     // The preflight carries no token: neither the authorizer nor the function runs for it.
     expect(authorizer.run).not.toHaveBeenCalled();
     expect(server?.activeInvocations).toBe(0);
@@ -522,6 +517,23 @@ describe("local runtime: the response stream's 'finish' (security review L7)", (
     return { handler, proceed, outcome, drained };
   }
 
+  /**
+   * Serve writesBigBodyOnCue, read its first line, pause the reader, then let the big body go and
+   * wait until the relay has taken all of it: the reader is still paused when this resolves.
+   */
+  async function bigBodyHeldByPausedReader() {
+    const client: { stream?: SseConnection } = {};
+    const fixture = writesBigBodyOnCue(() => client.stream?.bytes().length ?? 0);
+    const url = await serve(fixture.handler);
+    const stream = (client.stream = await openSse(`${url}/stream?symbols=AAPL`));
+    await stream.waitFor('the first line', () => stream.bytes().toString().includes('first line\n'));
+    stream.pause();
+
+    fixture.proceed();
+    await fixture.drained;
+    return { stream, outcome: fixture.outcome };
+  }
+
   /*
    * Regression: the local response stream was a PassThrough whose 'finish' fired as soon as the relay
    * had taken the bytes, while they still sat in the socket's buffer for a paused reader; a shutdown
@@ -531,17 +543,10 @@ describe("local runtime: the response stream's 'finish' (security review L7)", (
    * paused, having received only the first line.
    */
   it("reports 'finish' only once the bytes reached the socket, not while a paused reader holds them up", async () => {
-    const client: { stream?: SseConnection } = {};
-    const fixture = writesBigBodyOnCue(() => client.stream?.bytes().length ?? 0);
-    const url = await serve(fixture.handler);
-    const stream = (client.stream = await openSse(`${url}/stream?symbols=AAPL`));
-    await stream.waitFor('the first line', () => stream.bytes().toString().includes('first line\n'));
-    stream.pause();
+    const { stream, outcome: finished } = await bigBodyHeldByPausedReader();
 
-    fixture.proceed();
-    await fixture.drained;
     stream.resume();
-    const outcome = await fixture.outcome;
+    const outcome = await finished;
     await stream.waitForClose(10_000);
 
     // Everything not in the kernel's socket buffers had to be read before 'finish' could fire.
@@ -551,17 +556,10 @@ describe("local runtime: the response stream's 'finish' (security review L7)", (
   });
 
   it('reports the stream cut, never finished, when the server closes while the reader stays paused', async () => {
-    const client: { stream?: SseConnection } = {};
-    const fixture = writesBigBodyOnCue(() => client.stream?.bytes().length ?? 0);
-    const url = await serve(fixture.handler);
-    const stream = (client.stream = await openSse(`${url}/stream?symbols=AAPL`));
-    await stream.waitFor('the first line', () => stream.bytes().toString().includes('first line\n'));
-    stream.pause();
+    const { stream, outcome: cut } = await bigBodyHeldByPausedReader();
 
-    fixture.proceed();
-    await fixture.drained;
     await server?.close();
-    const outcome = await fixture.outcome;
+    const outcome = await cut;
 
     expect(outcome).toEqual({ kind: 'cut' });
     expect(stream.bytes().toString('latin1').endsWith('\nEND\n')).toBe(false);

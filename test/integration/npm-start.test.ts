@@ -3,13 +3,12 @@
  * Covers start-up refusal on bad configuration, a clean stop on SIGTERM, and the CLI clients against
  * it (ticker and load tester with a small N), each through its real command line.
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { request } from 'node:http';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { mintToken } from '../../core/token.ts';
+import { runLoadWithSummary } from '../helpers/cli.ts';
 import { startGateway } from '../helpers/gateway.ts';
+import { APP_ORIGIN, APP_PREFLIGHT_HEADERS } from '../helpers/preflight.ts';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { runNode, startGatewayProcess, type NodeRun } from '../helpers/process.ts';
@@ -120,24 +119,11 @@ describe('npm start', () => {
 
   it('runs the load tester with a small N and writes its JSON summary', async () => {
     const gateway = await start();
-    const out = join(await mkdtemp(join(tmpdir(), 'qs-load-')), 'summary.json');
 
-    const load = run([
-      'clients/loadtest/main.ts',
-      '--url',
-      `${gateway.url}/stream`,
-      '--connections',
-      '3',
-      '--duration',
-      '2',
-      '--symbols',
-      'AAPL,MSFT',
-      '--json',
-      out,
-      '--quiet',
-    ]);
-    const code = await load.exit;
-    const summary = JSON.parse(await readFile(out, 'utf8'));
+    const { code, summary } = await runLoadWithSummary(
+      { url: `${gateway.url}/stream`, connections: 3, durationS: 2, symbols: 'AAPL,MSFT', quiet: true },
+      { env: { LOG_LEVEL: 'info' } },
+    );
 
     expect(code).toBe(0);
     expect(summary.streams).toMatchObject({ opened: 3, failed: 0 });
@@ -267,21 +253,15 @@ describe("npm start's wiring (dev/gateway.ts): auth, preflight, MAX_STREAMS", ()
   });
 
   it('answers the CORS preflight per CORS_ORIGINS', async () => {
-    const gateway = await startGateway({ env: { CORS_ORIGINS: 'https://app.example.com' } });
+    const gateway = await startGateway({ env: { CORS_ORIGINS: APP_ORIGIN } });
 
     const res = await send(`${gateway.url}/stream`, 'OPTIONS', {
-      origin: 'https://app.example.com',
+      origin: APP_ORIGIN,
       'access-control-request-method': 'GET',
     });
 
     expect(res.status).toBe(204);
-    expect(res.headers).toMatchObject({
-      'access-control-allow-origin': 'https://app.example.com',
-      vary: 'origin',
-      'access-control-allow-methods': 'GET',
-      'access-control-allow-headers': 'last-event-id, cache-control',
-      'access-control-max-age': '600',
-    });
+    expect(res.headers).toMatchObject(APP_PREFLIGHT_HEADERS);
   });
 
   it('answers 503 past MAX_STREAMS and admits again once a stream ended', async () => {

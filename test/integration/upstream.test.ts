@@ -15,7 +15,12 @@ import {
   upstreamMaxPayloadBytes,
   type UpstreamOptions,
 } from '../../feeds/upstream.ts';
-import { recordFeed, startScriptedUpstream, type ScriptedUpstream } from '../helpers/upstream.ts';
+import {
+  recordFeed,
+  startScriptedUpstream,
+  type FeedRecorder,
+  type ScriptedUpstream,
+} from '../helpers/upstream.ts';
 
 const quote = (symbol: string, bid: number) => ({
   type: 'quote',
@@ -42,9 +47,61 @@ function openFeed(upstream: ScriptedUpstream, options: Partial<UpstreamOptions> 
   return { feed, recorder };
 }
 
+/** Valid options for an AAPL feed but the `url`, for the tests of what createUpstream refuses. */
+const optionsButUrl = () => ({
+  adapter: nativeAdapter,
+  symbols: ['AAPL'],
+  handlers: recordFeed().handlers,
+  log: silentLogger,
+});
+
 /** The statuses of connections that each open and then fail: `connected` before each failure. */
 const eachAfterConnected = (failures: FeedStatus[]): FeedStatus[] =>
   failures.flatMap((failure) => [{ feed: 'connected' }, failure]);
+
+/** Wait until the upstream has seen `connection` connections and the feed reported `statuses` statuses. */
+async function reached(
+  upstream: ScriptedUpstream,
+  recorder: FeedRecorder,
+  connection: number,
+  statuses: number,
+): Promise<void> {
+  await upstream.waitForConnections(connection);
+  await recorder.statusCount.waitFor(statuses);
+}
+
+/**
+ * Let five connections of a feed opened with maxAttempts 3 fail, one after another: after each of the
+ * first four failures, jump the fake clock to the feed's only pending timer, its reconnect, and read
+ * the delay off the clock. `beforeFailure` waits for whatever connection n shows before it fails.
+ */
+async function delaysOverFiveFailures(
+  upstream: ScriptedUpstream,
+  recorder: FeedRecorder,
+  beforeFailure: (connection: number) => Promise<unknown> = async () => undefined,
+): Promise<number[]> {
+  const delaysMs: number[] = [];
+  for (let connection = 1; connection <= 4; connection += 1) {
+    await upstream.waitForConnections(connection);
+    await beforeFailure(connection);
+    await recorder.statusCount.waitFor(2 * connection); // `connected`, then the failure
+    const failedAt = Date.now();
+    await vi.advanceTimersToNextTimerAsync();
+    delaysMs.push(Date.now() - failedAt);
+  }
+  await upstream.waitForConnections(5);
+  await recorder.statusCount.waitFor(10);
+  return delaysMs;
+}
+
+/** What delaysOverFiveFailures' feed reports: attempts 1, 2, then `unavailable` from maxAttempts on. */
+const FIVE_FAILURES_OF_MAX_3: FeedStatus[] = eachAfterConnected([
+  { feed: 'reconnecting', attempt: 1 },
+  { feed: 'reconnecting', attempt: 2 },
+  { feed: 'unavailable', attempt: 3 },
+  { feed: 'unavailable', attempt: 4 },
+  { feed: 'unavailable', attempt: 5 },
+]);
 
 describe('createUpstream: a healthy upstream', () => {
   it('subscribes exactly once after open and hands over decoded quotes of its own symbols only', async () => {
@@ -86,12 +143,7 @@ describe('createUpstream: a healthy upstream', () => {
   });
 
   it('throws TypeError on a URL that is not ws:// or wss:// and on non-positive limits', () => {
-    const base = {
-      adapter: nativeAdapter,
-      symbols: ['AAPL'],
-      handlers: recordFeed().handlers,
-      log: silentLogger,
-    };
+    const base = optionsButUrl();
 
     expect(() => createUpstream({ ...base, url: 'http://127.0.0.1:1' })).toThrow(TypeError);
     expect(() => createUpstream({ ...base, url: 'ws://127.0.0.1:1', maxAttempts: 0 })).toThrow(TypeError);
@@ -105,12 +157,7 @@ describe('createUpstream: a healthy upstream', () => {
   });
 
   it('throws TypeError naming the redacted URL on a fragment or an unparsable URL (ws cannot dial either)', () => {
-    const base = {
-      adapter: nativeAdapter,
-      symbols: ['AAPL'],
-      handlers: recordFeed().handlers,
-      log: silentLogger,
-    };
+    const base = optionsButUrl();
 
     expect(() => createUpstream({ ...base, url: 'ws://k:S3CRET@127.0.0.1:1/?token=S3CRET#x' })).toThrow(
       'got ws://***@127.0.0.1:1/?token=***',
@@ -393,27 +440,10 @@ describe('createUpstream: failures, reconnects and close (fake clock)', () => {
     const upstream = await startScriptedUpstream();
     upstream.bounce(true);
     const { recorder } = openFeed(upstream, { maxAttempts: 3 });
-    const delaysMs: number[] = [];
 
-    for (let connection = 1; connection <= 4; connection += 1) {
-      await upstream.waitForConnections(connection);
-      await recorder.statusCount.waitFor(2 * connection); // `connected`, then the failure
-      const failedAt = Date.now();
-      await vi.advanceTimersToNextTimerAsync();
-      delaysMs.push(Date.now() - failedAt);
-    }
-    await upstream.waitForConnections(5);
-    await recorder.statusCount.waitFor(10);
+    const delaysMs = await delaysOverFiveFailures(upstream, recorder);
 
-    expect(recorder.statuses).toEqual(
-      eachAfterConnected([
-        { feed: 'reconnecting', attempt: 1 },
-        { feed: 'reconnecting', attempt: 2 },
-        { feed: 'unavailable', attempt: 3 },
-        { feed: 'unavailable', attempt: 4 },
-        { feed: 'unavailable', attempt: 5 },
-      ]),
-    );
+    expect(recorder.statuses).toEqual(FIVE_FAILURES_OF_MAX_3);
     expect(delaysMs).toEqual([100, 200, 400, 400]);
     expect(upstream.attempts.value).toBe(5);
   });
@@ -431,28 +461,13 @@ describe('createUpstream: failures, reconnects and close (fake clock)', () => {
     const upstream = await startScriptedUpstream();
     upstream.ackAndDrop(true);
     const { recorder } = openFeed(upstream, { maxAttempts: 3 });
-    const delaysMs: number[] = [];
 
-    for (let connection = 1; connection <= 4; connection += 1) {
-      await upstream.waitForConnections(connection);
-      await recorder.quoteCount.waitFor(connection);
-      await recorder.statusCount.waitFor(2 * connection); // `connected`, then the failure
-      const failedAt = Date.now();
-      await vi.advanceTimersToNextTimerAsync();
-      delaysMs.push(Date.now() - failedAt);
-    }
-    await upstream.waitForConnections(5);
-    await recorder.statusCount.waitFor(10);
-
-    expect(recorder.statuses).toEqual(
-      eachAfterConnected([
-        { feed: 'reconnecting', attempt: 1 },
-        { feed: 'reconnecting', attempt: 2 },
-        { feed: 'unavailable', attempt: 3 },
-        { feed: 'unavailable', attempt: 4 },
-        { feed: 'unavailable', attempt: 5 },
-      ]),
+    // Each connection's quote arrives before it drops.
+    const delaysMs = await delaysOverFiveFailures(upstream, recorder, (connection) =>
+      recorder.quoteCount.waitFor(connection),
     );
+
+    expect(recorder.statuses).toEqual(FIVE_FAILURES_OF_MAX_3);
     expect(delaysMs).toEqual([100, 200, 400, 400]);
     expect(recorder.quoteCount.value).toBe(5);
     expect(upstream.attempts.value).toBe(5);
@@ -471,16 +486,13 @@ describe('createUpstream: failures, reconnects and close (fake clock)', () => {
     // No ping inside the window: the pongs must not matter either.
     const { recorder } = openFeed(upstream, { stableAfterMs: 5000, pingIntervalMs: 60_000 });
     // Between connections the feed's only timer is its reconnect, so each jump below lands on it.
-    await upstream.waitForConnections(1);
-    await recorder.statusCount.waitFor(2);
+    await reached(upstream, recorder, 1, 2);
     await vi.advanceTimersToNextTimerAsync();
-    await upstream.waitForConnections(2);
-    await recorder.statusCount.waitFor(4);
+    await reached(upstream, recorder, 2, 4);
     upstream.bounce(false);
     await vi.advanceTimersToNextTimerAsync();
 
-    await upstream.waitForConnections(3);
-    await recorder.statusCount.waitFor(5);
+    await reached(upstream, recorder, 3, 5);
     upstream.send({ type: 'subscribed', symbols: ['AAPL', 'MSFT'] });
     upstream.sendQuote();
     await recorder.quoteCount.waitFor(1);
@@ -489,8 +501,7 @@ describe('createUpstream: failures, reconnects and close (fake clock)', () => {
     await recorder.statusCount.waitFor(6);
     await vi.advanceTimersToNextTimerAsync();
 
-    await upstream.waitForConnections(4);
-    await recorder.statusCount.waitFor(7);
+    await reached(upstream, recorder, 4, 7);
     await vi.advanceTimersByTimeAsync(5000);
     upstream.drop();
     await recorder.statusCount.waitFor(8);
@@ -510,12 +521,10 @@ describe('createUpstream: failures, reconnects and close (fake clock)', () => {
     const upstream = await startScriptedUpstream();
     upstream.bounce(true);
     const { recorder } = openFeed(upstream);
-    await upstream.waitForConnections(1);
-    await recorder.statusCount.waitFor(2);
+    await reached(upstream, recorder, 1, 2);
     upstream.bounce(false);
     await vi.advanceTimersToNextTimerAsync();
-    await upstream.waitForConnections(2);
-    await recorder.statusCount.waitFor(3);
+    await reached(upstream, recorder, 2, 3);
 
     // Answer each ping (every 10 s) until the window has passed, then drop.
     for (let ping = 1; ping <= 3; ping += 1) {

@@ -5,12 +5,9 @@
  * more distinct reasons than a summary should hold. Both run as child processes against
  * test/helpers/sse-server.ts; what they print must hold no byte a terminal acts on.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import type { LoadSummary } from '../../../clients/loadtest/stats.ts';
 import { FAILURE_FLOOR_MS } from '../../../clients/sse/backoff.ts';
+import { loadArgs, runClient, runLoadWithSummary, type LoadRun } from '../../helpers/cli.ts';
 import { runNode } from '../../helpers/process.ts';
 import {
   contractStream,
@@ -34,23 +31,27 @@ async function startTarget(options: SseServerOptions) {
   return server;
 }
 
-async function run(
-  program: 'ticker' | 'loadtest',
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const started = runNode([`clients/${program}/main.ts`, ...args], { NO_COLOR: '1' });
-  onTestFinished(() => {
-    if (started.child.exitCode === null) started.child.kill('SIGKILL');
-  });
-  const code = await started.exit;
-  return { code, stdout: started.stdout(), stderr: started.stderr() };
+const NO_COLOR = { env: { NO_COLOR: '1' } };
+
+const run = (program: 'ticker' | 'loadtest', args: string[]) => runClient(program, args, NO_COLOR);
+
+const runLoad = (load: LoadRun) => runLoadWithSummary(load, NO_COLOR);
+
+/** A `--quiet` load-test run that must exit 0: its summary and stderr. */
+async function quietRunSummary(url: string, connections: number, durationS: number) {
+  const { code, stderr, summary } = await runLoad({ url, connections, durationS, quiet: true });
+  expect(code, stderr).toBe(0);
+  return { stderr, summary };
 }
 
-function tempFile(name: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hostile-'));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  return join(dir, name);
-}
+/** One stream per virtual client (a retry past the run), ended at once with `reason`. */
+const endsOnceWith =
+  (reason: (s: StreamWriter) => string) =>
+  (s: StreamWriter): void => {
+    s.retry(60_000);
+    s.ready();
+    s.end(reason(s));
+  };
 
 /**
  * A stream whose every server-chosen string carries escapes. JSON.stringify escapes C0 controls in
@@ -147,23 +148,15 @@ describe('load tester against a hostile server', () => {
           ? { status: 503, body: JSON.stringify({ message: `${CLEAR}${TITLE}${C1}down` }) }
           : undefined,
     });
-    const json = tempFile('summary.json');
 
-    const { code, stdout, stderr } = await run('loadtest', [
-      '--url',
-      server.url,
-      '--connections',
-      '2',
-      '--duration',
-      '1',
-      '--json',
-      json,
-    ]);
+    const { code, stdout, stderr, saved, summary } = await runLoad({
+      url: server.url,
+      connections: 2,
+      durationS: 1,
+    });
 
     expect(code, stderr).toBe(0);
-    const saved = readFileSync(json, 'utf8');
     for (const text of [stdout, stderr, saved]) expect(text).not.toMatch(TERMINAL_CONTROLS);
-    const summary = JSON.parse(saved) as LoadSummary;
     expect(summary.ends.endReasons).toEqual({
       '\\u001b]52;c;ZWNobyBoaQ==\\u0007\\u009b31m\\u202edeadline': 1,
     });
@@ -173,57 +166,22 @@ describe('load tester against a hostile server', () => {
 
   // Regression, security review L8: `end.reason` keys went into a plain object.
   test('counts an end reason of __proto__ as an ordinary key', async () => {
-    const server = await startTarget({
-      script: (s) => {
-        s.retry(60_000); // one stream per virtual client
-        s.ready();
-        s.end('__proto__');
-      },
-    });
-    const json = tempFile('summary.json');
+    const server = await startTarget({ script: endsOnceWith(() => '__proto__') });
 
-    const { code, stderr } = await run('loadtest', [
-      '--url',
-      server.url,
-      '--connections',
-      '2',
-      '--duration',
-      '0.5',
-      '--json',
-      json,
-      '--quiet',
-    ]);
+    const { summary } = await quietRunSummary(server.url, 2, 0.5);
 
-    expect(code, stderr).toBe(0);
-    const reasons = (JSON.parse(readFileSync(json, 'utf8')) as LoadSummary).ends.endReasons;
+    const reasons = summary.ends.endReasons;
     expect(Object.getOwnPropertyDescriptor(reasons, '__proto__')?.value).toBe(2);
   });
 
   // Regression, security review L8: a server sending a new reason per stream grew the summary without bound.
   test('keeps at most 32 distinct end reasons, counting the rest as "other"', async () => {
-    const server = await startTarget({
-      script: (s) => {
-        s.retry(60_000); // one stream per virtual client: each ends once, with its own reason
-        s.ready();
-        s.end(`reason-${s.request.index}`);
-      },
-    });
-    const json = tempFile('summary.json');
+    // Each virtual client's one stream ends with a reason of its own.
+    const server = await startTarget({ script: endsOnceWith((s) => `reason-${s.request.index}`) });
 
-    const { code, stderr } = await run('loadtest', [
-      '--url',
-      server.url,
-      '--connections',
-      '40',
-      '--duration',
-      '1',
-      '--json',
-      json,
-      '--quiet',
-    ]);
+    const { summary } = await quietRunSummary(server.url, 40, 1);
 
-    expect(code, stderr).toBe(0);
-    const reasons = (JSON.parse(readFileSync(json, 'utf8')) as LoadSummary).ends.endReasons;
+    const reasons = summary.ends.endReasons;
     expect(Object.keys(reasons)).toHaveLength(33);
     expect(reasons.other).toBe(40 - 32);
   });
@@ -237,22 +195,9 @@ describe('load tester against a hostile server', () => {
         s.quote('AAPL');
       },
     });
-    const json = tempFile('summary.json');
 
-    const { code, stderr } = await run('loadtest', [
-      '--url',
-      server.url,
-      '--connections',
-      '1',
-      '--duration',
-      '0.5',
-      '--json',
-      json,
-      '--quiet',
-    ]);
+    const { stderr, summary } = await quietRunSummary(server.url, 1, 0.5);
 
-    expect(code, stderr).toBe(0);
-    const summary = JSON.parse(readFileSync(json, 'utf8')) as LoadSummary;
     expect(summary.ends).toMatchObject({ cut: 0, heldAtStop: 1 });
     expect(stderr).not.toMatch(/TimeoutOverflowWarning/);
   });
@@ -261,15 +206,10 @@ describe('load tester against a hostile server', () => {
   test('after retry: 0, cut streams are retried no faster than the failure floor', async () => {
     const server = await startTarget({ script: contractStream({ quotes: 0, retryMs: 0, finish: 'cut' }) });
 
-    const { code, stderr } = await run('loadtest', [
-      '--url',
-      server.url,
-      '--connections',
-      '1',
-      '--duration',
-      '3',
-      '--quiet',
-    ]);
+    const { code, stderr } = await run(
+      'loadtest',
+      loadArgs({ url: server.url, connections: 1, durationS: 3, quiet: true }),
+    );
 
     expect(code, stderr).toBe(0);
     // One client, so consecutive requests are its retries: each comes at least the 1 s failure floor

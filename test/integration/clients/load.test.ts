@@ -4,19 +4,10 @@
  * "any server" tests need only a contract server's `url`; the exact-count tests need a scripted
  * one, because a real gateway ends streams on its own schedule.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { describe, test, type TestContext } from 'vitest';
-import type { LoadSummary } from '../../../clients/loadtest/stats.ts';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'vitest';
+import { runClient, runLoadWithSummary, tempFile, type Cleanup, type LoadRun } from '../../helpers/cli.ts';
 import { contractStream, startSseServer, type Script, type SseServer } from '../../helpers/sse-server.ts';
-
-const LOAD = fileURLToPath(new URL('../../../clients/loadtest/main.ts', import.meta.url));
-
-/** Cleanup registration of the running test; concurrent tests must use their own context's. */
-type Cleanup = TestContext['onTestFinished'];
 
 async function startTarget(onTestFinished: Cleanup, script?: Script): Promise<SseServer> {
   const server = await startSseServer(script === undefined ? {} : { script });
@@ -24,27 +15,12 @@ async function startTarget(onTestFinished: Cleanup, script?: Script): Promise<Ss
   return server;
 }
 
-function tempFile(onTestFinished: Cleanup, name: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'load-test-'));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  return join(dir, name);
-}
-
 /** Run the load tester to completion; the runner's timeout is the only bound (it stops by itself). */
-function runLoad(
-  onTestFinished: Cleanup,
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [LOAD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  onTestFinished(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-}
+const runLoad = (onTestFinished: Cleanup, args: string[]) => runClient('loadtest', args, { onTestFinished });
+
+/** The same, with `--json`: the summary it saved, parsed. */
+const runLoadForSummary = (onTestFinished: Cleanup, load: LoadRun) =>
+  runLoadWithSummary(load, { onTestFinished });
 
 // The runs spend most of their time waiting on timers and sockets, so they overlap well.
 describe.concurrent('loadtest run', () => {
@@ -54,23 +30,16 @@ describe.concurrent('loadtest run', () => {
   }) => {
     const script = contractStream({ quotes: 5, intervalMs: 20, retryMs: 20, heartbeatEvery: 2 });
     const server = await startTarget(onTestFinished, script);
-    const json = tempFile(onTestFinished, 'summary.json');
 
-    const run = await runLoad(onTestFinished, [
-      '--url',
-      server.url,
-      '--connections',
-      '3',
-      '--duration',
-      '2',
-      '--symbols',
-      'AAPL,MSFT',
-      '--json',
-      json,
-    ]);
+    const run = await runLoadForSummary(onTestFinished, {
+      url: server.url,
+      connections: 3,
+      durationS: 2,
+      symbols: 'AAPL,MSFT',
+    });
 
     expect(run.code, run.stderr).toBe(0);
-    const s = JSON.parse(readFileSync(json, 'utf8')) as LoadSummary;
+    const s = run.summary;
     expect(s.streams).toEqual({ opened: 3, failed: 0, notStarted: 0 });
     expect(s.ends.clean).toBeGreaterThanOrEqual(3);
     expect(s.ends.cut).toBe(0);
@@ -100,24 +69,17 @@ describe.concurrent('loadtest run', () => {
     expect,
   }) => {
     const server = await startTarget(onTestFinished);
-    const json = tempFile(onTestFinished, 'summary.json');
 
-    const run = await runLoad(onTestFinished, [
-      '--url',
-      server.url,
-      '--connections',
-      '2',
-      '--duration',
-      '0.5',
-      '--symbols',
-      'BTC-',
-      '--json',
-      json,
-      '--quiet',
-    ]);
+    const run = await runLoadForSummary(onTestFinished, {
+      url: server.url,
+      connections: 2,
+      durationS: 0.5,
+      symbols: 'BTC-',
+      quiet: true,
+    });
 
     expect(run.code).toBe(1);
-    const s = JSON.parse(readFileSync(json, 'utf8')) as LoadSummary;
+    const s = run.summary;
     expect(s.streams).toEqual({ opened: 0, failed: 2, notStarted: 0 });
     expect(s.requests).toMatchObject({ total: 2, failed: 2, failures: { http_400: 2 } });
     expect(s.requests.firstRefusal).toMatch(/^HTTP 400: .*invalid_symbols/);
@@ -131,23 +93,17 @@ describe.concurrent('loadtest run', () => {
     const server = await startTarget(onTestFinished, (s) =>
       contractStream({ quotes: 3, retryMs: 20, finish: s.request.index === 0 ? 'eof' : 'hold' })(s),
     );
-    const json = tempFile(onTestFinished, 'summary.json');
 
     // A cut backs off for 1 to 2 s (the failure floor, whatever the retry: hint), so 3 s hold the reconnect.
-    const run = await runLoad(onTestFinished, [
-      '--url',
-      server.url,
-      '--connections',
-      '1',
-      '--duration',
-      '3',
-      '--json',
-      json,
-      '--quiet',
-    ]);
+    const run = await runLoadForSummary(onTestFinished, {
+      url: server.url,
+      connections: 1,
+      durationS: 3,
+      quiet: true,
+    });
 
     expect(run.code).toBe(0);
-    const s = JSON.parse(readFileSync(json, 'utf8')) as LoadSummary;
+    const s = run.summary;
     expect(s.ends).toMatchObject({ clean: 0, cut: 1, heldAtStop: 1, cutReasons: { eof_without_end: 1 } });
     expect(server.requests.map((r) => r.lastEventId)).toEqual([undefined, '3']);
     expect(s.ids.gaps).toBe(0);
@@ -202,7 +158,7 @@ describe.concurrent('loadtest arguments', () => {
     onTestFinished,
     expect,
   }) => {
-    const json = tempFile(onTestFinished, 'self.json');
+    const json = tempFile('self.json', onTestFinished);
 
     const run = await runLoad(onTestFinished, ['--self-test', '--duration', '0.1', '--json', json]);
 

@@ -4,12 +4,8 @@
  * printed, nor written to the load tester's summary. Against test/helpers/sse-server.ts with
  * `tokens`, which answers as the deployed authorizer and handler do.
  */
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import type { LoadSummary } from '../../../clients/loadtest/stats.ts';
-import { runNode } from '../../helpers/process.ts';
+import { runClient, runLoadWithSummary, type ClientOptions, type LoadRun } from '../../helpers/cli.ts';
 import { contractStream, startSseServer, type SseServer } from '../../helpers/sse-server.ts';
 
 /** Long and unmistakable, so any leak shows; the narrow one allows only AAPL. */
@@ -26,22 +22,24 @@ async function startTarget(): Promise<SseServer> {
   return server;
 }
 
+/** QUOTE_STREAM_TOKEN is cleared unless a test sets it, so the runner's environment cannot leak in. */
+const withEnv = (env: Record<string, string>): ClientOptions => ({
+  env: { NO_COLOR: '1', QUOTE_STREAM_TOKEN: '', ...env },
+});
+
 async function run(
   program: 'ticker' | 'loadtest',
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number | null; output: string }> {
-  // QUOTE_STREAM_TOKEN is cleared unless a test sets it, so the runner's environment cannot leak in.
-  const started = runNode([`clients/${program}/main.ts`, ...args], {
-    NO_COLOR: '1',
-    QUOTE_STREAM_TOKEN: '',
-    ...env,
-  });
-  onTestFinished(() => {
-    if (started.child.exitCode === null) started.child.kill('SIGKILL');
-  });
-  const code = await started.exit;
-  return { code, output: started.stdout() + started.stderr() };
+  const { code, stdout, stderr } = await runClient(program, args, withEnv(env));
+  return { code, output: stdout + stderr };
+}
+
+/** A load-test run with its summary; `output` is stdout and stderr together. */
+async function runLoad(load: LoadRun, env: Record<string, string> = {}) {
+  const { code, stdout, stderr, saved, summary } = await runLoadWithSummary(load, withEnv(env));
+  return { code, output: stdout + stderr, saved, summary };
 }
 
 const tokenOf = (server: SseServer, i: number): string | null =>
@@ -131,28 +129,19 @@ describe('ticker with tokens', () => {
 });
 
 describe('load tester with tokens', () => {
-  function tempFile(): string {
-    const dir = mkdtempSync(join(tmpdir(), 'load-token-'));
-    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-    return join(dir, 'summary.json');
-  }
-
   test('sends the token on every stream and writes it nowhere: not the table, not the JSON', async () => {
     const server = await startTarget();
-    const json = tempFile();
 
-    const { code, output } = await run(
-      'loadtest',
-      ['--url', server.url, '--connections', '2', '--duration', '0.5', '--json', json],
+    const { code, output, saved, summary } = await runLoad(
+      { url: server.url, connections: 2, durationS: 0.5 },
       { QUOTE_STREAM_TOKEN: GOOD },
     );
 
     expect(code, output).toBe(0);
     expect(server.requests.length).toBeGreaterThanOrEqual(2);
     expect(server.requests.every((r) => r.url.searchParams.get('token') === GOOD)).toBe(true);
-    const saved = readFileSync(json, 'utf8');
     expect(output + saved).not.toContain(GOOD);
-    expect((JSON.parse(saved) as LoadSummary).url).toBe(`${server.url}?symbols=***&token=***`);
+    expect(summary.url).toBe(`${server.url}?symbols=***&token=***`);
     expect(output).toContain(`Quote Stream load test: ${server.url}?symbols=***&token=***`);
   });
 
@@ -161,27 +150,17 @@ describe('load tester with tokens', () => {
       refuse: (request) => ({ status: 400, body: `cannot serve ${request.url.search}` }),
     });
     onTestFinished(() => server.close());
-    const json = tempFile();
 
-    const { code, output } = await run('loadtest', [
-      '--url',
-      server.url,
-      '--connections',
-      '1',
-      '--duration',
-      '0.5',
-      '--json',
-      json,
-      '--token',
-      GOOD,
-    ]);
+    const { code, output, saved, summary } = await runLoad({
+      url: server.url,
+      connections: 1,
+      durationS: 0.5,
+      more: ['--token', GOOD],
+    });
 
     expect(code).toBe(1);
-    const saved = readFileSync(json, 'utf8');
     expect(output + saved).not.toContain(GOOD);
-    expect((JSON.parse(saved) as LoadSummary).requests.firstRefusal).toBe(
-      'HTTP 400: cannot serve ?symbols=AAPL,MSFT&token=***',
-    );
+    expect(summary.requests.firstRefusal).toBe('HTTP 400: cannot serve ?symbols=AAPL,MSFT&token=***');
   });
 
   test.each([
@@ -198,23 +177,16 @@ describe('load tester with tokens', () => {
     ],
   ])('%s: the first refusal in words, counted by status', async (_name, flags, message) => {
     const server = await startTarget();
-    const json = tempFile();
 
-    const { code, output } = await run('loadtest', [
-      '--url',
-      server.url,
-      '--connections',
-      '1',
-      '--duration',
-      '0.5',
-      '--json',
-      json,
-      '--quiet',
-      ...flags,
-    ]);
+    const { code, output, summary } = await runLoad({
+      url: server.url,
+      connections: 1,
+      durationS: 0.5,
+      quiet: true,
+      more: flags,
+    });
 
     expect(code).toBe(1);
-    const summary = JSON.parse(readFileSync(json, 'utf8')) as LoadSummary;
     expect(summary.requests.firstRefusal).toBe(message);
     expect(Object.keys(summary.requests.failures)).toEqual([`http_${message.slice(5, 8)}`]);
     expect(output).not.toMatch(/eyJ/);
