@@ -1,11 +1,12 @@
 /**
  * What the platform does with one invocation's response: API Gateway relays it to the client once the
- * prelude is read (with backpressure, through `pipeline()`), and the invocation is cut early when the
- * client goes away, when the stream stays idle past API Gateway's limit, or at Lambda's timeout.
+ * prelude is read (the response stream then writes straight to the client response, with its
+ * backpressure: runtime.ts `deliverTo`), and the invocation is cut early when the client goes away,
+ * when the stream stays idle past API Gateway's limit, or at Lambda's timeout.
  * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/response-transfer-mode.html
  */
 import type { ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
+import { finished } from 'node:stream/promises';
 import type { Logger } from '../../core/log.ts';
 import type { GatewayAnswers } from './answers.ts';
 import { readPrelude } from '../lambda/prelude.ts';
@@ -62,7 +63,9 @@ export function armPlatformCuts(
 
 /**
  * [aws] What API Gateway does with the integration's stream: it starts the client response only after
- * valid metadata and the delimiter (a 502 otherwise), then passes the body on as it comes.
+ * valid metadata and the delimiter (a 502 otherwise), then passes the body on as it comes. Resolves
+ * once the client response has finished (every byte handed to the socket); rejects when it is cut
+ * first.
  * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/response-transfer-mode-lambda.html
  */
 export async function relayResponse(
@@ -84,5 +87,10 @@ export async function relayResponse(
   if (prelude.cookies.length > 0) headers['set-cookie'] = prelude.cookies;
   res.writeHead(prelude.statusCode, headers);
   res.flushHeaders();
-  await pipeline(responseStream, res);
+  // Without a listener, a write error on a closing socket would crash the process; `finished` below
+  // reports it, and the 'close' that follows destroys the handler's stream (armPlatformCuts).
+  res.on('error', () => undefined);
+  const delivered = finished(res);
+  responseStream.deliverTo(res);
+  await delivered;
 }

@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import type { Writable } from 'node:stream';
+import type { PassThrough, Writable } from 'node:stream';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../core/log.ts';
@@ -509,8 +509,10 @@ describe("local runtime: the response stream's 'finish' (security review L7)", (
           resolve();
         });
       });
-      // The write's callback runs once the relay has taken the chunk (into the client response's buffer).
-      http.write(Buffer.alloc(BODY_BYTES, 0x61), () => reportDrained());
+      // Once the prelude is relayed, write() hands the chunk straight to the client response's buffer
+      // (its callback would wait for the socket, which the paused reader holds up).
+      http.write(Buffer.alloc(BODY_BYTES, 0x61));
+      reportDrained();
       http.end('\nEND\n');
       await ended;
     });
@@ -563,5 +565,68 @@ describe("local runtime: the response stream's 'finish' (security review L7)", (
 
     expect(outcome).toEqual({ kind: 'cut' });
     expect(stream.bytes().toString('latin1').endsWith('\nEND\n')).toBe(false);
+  });
+});
+
+describe('local runtime: the write path to the socket (issue 9)', () => {
+  const CHUNK = Buffer.alloc(16 * 1024, 0x62);
+  /** A guard against a write path that never pushes back: 256 MiB. */
+  const MAX_CHUNKS = 16 * 1024;
+
+  /*
+   * A paused reader backs the socket up; the handler's write() must say so itself (false), with no
+   * stream in between holding the bytes: at that moment the response stream holds nothing, the bytes
+   * are in the client response and the socket. A PassThrough hop would return false only once its
+   * own buffer was full (writableLength or readableLength at the high-water mark).
+   */
+  it("returns false from the handler's write() while the client's socket is backed up, true again after 'drain'", async () => {
+    let proceed!: () => void;
+    const cue = new Promise<void>((resolve) => (proceed = resolve));
+    let report!: (facts: Record<string, unknown>) => void;
+    const facts = new Promise<Record<string, unknown>>((resolve) => (report = resolve));
+    const reader: { resume?: () => void } = {};
+    const handler = lambda().streamifyResponse(async (_event: unknown, stream: Writable) => {
+      const http = lambda().HttpResponseStream.from(stream, { statusCode: 200, headers: {} });
+      http.write('first line\n');
+      await cue;
+      // Write until write() says false, wait for 'drain', again, until no 'drain' comes: the kernel's
+      // socket buffers are full too and only the reader can make room.
+      let chunks = 0;
+      let accepted: boolean;
+      let heldInStream = 0;
+      let drained: Promise<boolean>;
+      for (;;) {
+        accepted = true;
+        while (accepted && chunks < MAX_CHUNKS) {
+          accepted = http.write(CHUNK);
+          chunks += 1;
+        }
+        heldInStream = Math.max(heldInStream, http.writableLength + (stream as PassThrough).readableLength);
+        drained = new Promise<boolean>((resolve) => http.once('drain', () => resolve(true)));
+        const pause = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 300));
+        if (accepted || !(await Promise.race([drained, pause]))) break;
+      }
+      reader.resume?.();
+      await drained;
+      const acceptedAfterDrain = http.write('after drain\n');
+      http.end();
+      report({ accepted, chunks, heldInStream, acceptedAfterDrain });
+    });
+    const url = await serve(handler);
+    const stream = await openSse(`${url}/stream?symbols=AAPL`);
+    await stream.waitFor('the first line', () => stream.bytes().toString().includes('first line\n'));
+    stream.pause();
+    reader.resume = () => stream.resume();
+
+    proceed();
+    const seen = await facts;
+    await stream.waitForClose(10_000);
+
+    expect(seen.accepted).toBe(false);
+    expect(seen.chunks).toBeLessThan(MAX_CHUNKS);
+    expect(seen.heldInStream).toBe(0);
+    expect(seen.acceptedAfterDrain).toBe(true);
+    expect(stream.bytes().toString('latin1').endsWith('after drain\n')).toBe(true);
+    expect(stream.bytes().length).toBe('first line\n'.length + (seen.chunks as number) * CHUNK.length + 12);
   });
 });

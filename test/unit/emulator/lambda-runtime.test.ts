@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readPrelude } from '../../../emulator/lambda/prelude.ts';
@@ -165,5 +166,129 @@ describe('createContext', () => {
     expect(context.getRemainingTimeInMillis()).toBeGreaterThan(29_000);
     expect(context.getRemainingTimeInMillis()).toBeLessThanOrEqual(30_000);
     expect(context.awsRequestId).toBe('r-1');
+  });
+});
+
+/** A stand-in for the client response: records what it was given and answers write() as scripted. */
+class FakeClientResponse extends EventEmitter {
+  chunks: Buffer[] = [];
+  answers: boolean[] = [];
+  ended = false;
+  destroyed = false;
+  writableFinished = false;
+  write(chunk: string | Uint8Array): boolean {
+    this.chunks.push(Buffer.from(chunk));
+    return this.answers.shift() ?? true;
+  }
+  end(): void {
+    this.ended = true;
+    this.writableFinished = true;
+    this.emit('finish');
+  }
+  destroy(): void {
+    this.destroyed = true;
+  }
+  body(): string {
+    return Buffer.concat(this.chunks).toString();
+  }
+}
+
+describe('LocalResponseStream.deliverTo (issue 9: no stream hop between the handler and the socket)', () => {
+  it('hands each write to the client response within the call and returns what it returned', () => {
+    const stream = createResponseStream(tagged());
+    const target = new FakeClientResponse();
+    stream.deliverTo(target);
+    target.answers = [true, false, true];
+
+    const returned = ['a', 'b', 'c'].map((chunk) => {
+      const before = target.chunks.length;
+      const accepted = stream.write(chunk);
+      // Synchronously, one write in, one write out: nothing is buffered in between.
+      expect(target.chunks.length).toBe(before + 1);
+      return accepted;
+    });
+
+    expect(returned).toEqual([true, false, true]);
+    expect(target.body()).toBe('abc');
+    expect(stream.writableLength + stream.readableLength).toBe(0);
+  });
+
+  it("passes the client response's 'drain' on to the handler", () => {
+    const stream = createResponseStream(tagged());
+    const target = new FakeClientResponse();
+    stream.deliverTo(target);
+    let drains = 0;
+    stream.on('drain', () => (drains += 1));
+    target.answers = [false];
+
+    expect(stream.write('x'.repeat(10))).toBe(false);
+    target.emit('drain');
+
+    expect(drains).toBe(1);
+  });
+
+  it('sends what was buffered before the hand-over first, in order, then the direct writes', async () => {
+    const stream = createResponseStream(tagged());
+    const http = lambda.HttpResponseStream.from(stream, { statusCode: 200 });
+    const big = 'b'.repeat(200 * 1024); // more than the high-water mark: part of it waits in the Writable
+    http.write('first,');
+    http.write(big);
+    const read = await readPrelude(stream);
+    expect(read.ok).toBe(true);
+    const target = new FakeClientResponse();
+
+    stream.deliverTo(target);
+    stream.write(',after');
+
+    expect(target.body()).toBe(`first,${big},after`);
+  });
+
+  it("ends the client response on end(), and 'finish' waits until it was delivered", async () => {
+    const stream = createResponseStream(tagged());
+    let deliver!: () => void;
+    const delivered = new Promise<void>((resolve) => (deliver = resolve));
+    stream.holdFinishUntilDelivered(() => delivered);
+    const target = new FakeClientResponse();
+    stream.deliverTo(target);
+    let finished = false;
+    stream.on('finish', () => (finished = true));
+
+    stream.end('last');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+
+    expect(target.body()).toBe('last');
+    expect(target.ended).toBe(true);
+    expect(finished).toBe(false);
+    deliver();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(finished).toBe(true);
+  });
+
+  it('ends the client response when the handler ended before the hand-over', async () => {
+    const stream = createResponseStream(tagged());
+    const http = lambda.HttpResponseStream.from(stream, { statusCode: 200 });
+    http.write('only');
+    http.end();
+    // Not yet consumed: the end waits in the PassThrough, as it would while the relay reads the prelude.
+    await new Promise((resolve) => setImmediate(resolve));
+    const read = await readPrelude(stream);
+    expect(read.ok).toBe(true);
+    const target = new FakeClientResponse();
+
+    stream.deliverTo(target);
+
+    expect(target.body()).toBe('only');
+    expect(target.ended).toBe(true);
+  });
+
+  it('cuts the client response when the stream is destroyed', () => {
+    const stream = createResponseStream(tagged());
+    stream.on('error', () => undefined);
+    const target = new FakeClientResponse();
+    stream.deliverTo(target);
+
+    stream.destroy(new Error('function timed out'));
+
+    expect(target.destroyed).toBe(true);
   });
 });
