@@ -64,7 +64,7 @@ export default defineConfig({
           globalSetup: ['test/deploy/global-setup.ts'],
           pool: 'forks',
           testTimeout: 20_000,
-          hookTimeout: 60_000,
+          hookTimeout: 180_000,
         },
       },
     ],

@@ -231,6 +231,12 @@ async function packagingFails(args: string[]): Promise<string> {
  * Every packaging this file checks, started together in the first beforeAll: each `osls package` is a
  * child process of several seconds, and run one after another they made this the suite's longest file.
  */
+/**
+ * A hang guard, not a speed claim: a dozen `osls package` runs start at once and share two cores, so on
+ * a busy machine the last one can take a minute (about 15 s on an idle one).
+ */
+const PACKAGING_HANG_GUARD_MS = 180_000;
+
 const PACKAGINGS = {
   test: { stage: 'test', params: { upstreamUrl: UPSTREAM_URL } },
   prod: { stage: 'prod', params: { corsOrigins: PROD_ORIGIN } },
@@ -324,7 +330,7 @@ describe('serverless.yml packaged with osls', () => {
     method = getMethod(service);
     integration = method.Integration as Record<string, unknown>;
     environment = (fn.Environment as { Variables: Record<string, string> }).Variables;
-  }, 60_000);
+  }, PACKAGING_HANG_GUARD_MS);
 
   it('packages without a warning', () => {
     // osls already refuses unknown properties; a deprecation or variable warning would show here.
@@ -515,25 +521,33 @@ describe('serverless.yml packaged with osls', () => {
       });
     });
 
-    it('has its own reserved concurrency, 10 by default, a stage parameter', async () => {
-      const capped = await packaged('capped');
+    it(
+      'has its own reserved concurrency, 10 by default, a stage parameter',
+      async () => {
+        const capped = await packaged('capped');
 
-      // Without it a flood of made-up tokens (each one a cache miss) draws on the account's pool.
-      expect(resource(service, 'AuthorizerLambdaFunction').ReservedConcurrentExecutions).toBe(10);
-      expect(resource(capped, 'AuthorizerLambdaFunction').ReservedConcurrentExecutions).toBe(3);
-    }, 60_000);
+        // Without it a flood of made-up tokens (each one a cache miss) draws on the account's pool.
+        expect(resource(service, 'AuthorizerLambdaFunction').ReservedConcurrentExecutions).toBe(10);
+        expect(resource(capped, 'AuthorizerLambdaFunction').ReservedConcurrentExecutions).toBe(3);
+      },
+      PACKAGING_HANG_GUARD_MS,
+    );
 
-    it('can be switched off per stage (`--param auth=false`), and refuses anything but a boolean', async () => {
-      const open = await packaged('authOff');
+    it(
+      'can be switched off per stage (`--param auth=false`), and refuses anything but a boolean',
+      async () => {
+        const open = await packaged('authOff');
 
-      expect(getMethod(open).AuthorizationType).toBe('NONE');
-      expect(getMethod(open).AuthorizerId).toBeUndefined();
-      expect(resourcesOfType(open, 'AWS::ApiGateway::Authorizer')).toEqual([]);
-      // A typo must not open the stage silently.
-      const output = await refused('authTypo');
-      expect(output).toContain('functions.stream.events.0.http.authorizer');
-      expect(output).toContain('strToBool');
-    }, 120_000);
+        expect(getMethod(open).AuthorizationType).toBe('NONE');
+        expect(getMethod(open).AuthorizerId).toBeUndefined();
+        expect(resourcesOfType(open, 'AWS::ApiGateway::Authorizer')).toEqual([]);
+        // A typo must not open the stage silently.
+        const output = await refused('authTypo');
+        expect(output).toContain('functions.stream.events.0.http.authorizer');
+        expect(output).toContain('strToBool');
+      },
+      PACKAGING_HANG_GUARD_MS,
+    );
   });
 
   describe('secrets by reference (defect 12)', () => {
@@ -561,7 +575,7 @@ describe('serverless.yml packaged with osls', () => {
       // No upstreamUrl: prod names its SSM parameter by default. Packaged offline, so nothing can
       // have been fetched from SSM.
       prod = await packaged('prod');
-    }, 60_000);
+    }, PACKAGING_HANG_GUARD_MS);
 
     it('passes the stream function the NAME of the upstream URL’s parameter, not the URL', () => {
       const variables = (
@@ -612,49 +626,69 @@ describe('serverless.yml packaged with osls', () => {
       expect(gatewayResponseOrigin(prod, 'DEFAULT_5XX')).toBe(`'${PROD_ORIGIN}'`);
     });
 
-    it('refuses to package without an explicit origin (prod does not default to *)', async () => {
-      const output = await refused('prodNoOrigin');
+    it(
+      'refuses to package without an explicit origin (prod does not default to *)',
+      async () => {
+        const output = await refused('prodNoOrigin');
 
-      expect(output).toContain('custom.corsOrigins');
-    }, 60_000);
+        expect(output).toContain('custom.corsOrigins');
+      },
+      PACKAGING_HANG_GUARD_MS,
+    );
 
-    it('refuses a plain upstreamUrl on top of its parameter (the function would fail every cold start)', async () => {
-      const output = await refused('prodBothUpstreams');
+    it(
+      'refuses a plain upstreamUrl on top of its parameter (the function would fail every cold start)',
+      async () => {
+        const output = await refused('prodBothUpstreams');
 
-      expect(output).toContain('custom.forbidBothUpstreamUrlAndUpstreamUrlParameter');
-      // The URL may carry a vendor key: the refusal names the property, never the value.
-      expect(output).not.toContain('vendor-key-123');
-    }, 60_000);
+        expect(output).toContain('custom.forbidBothUpstreamUrlAndUpstreamUrlParameter');
+        // The URL may carry a vendor key: the refusal names the property, never the value.
+        expect(output).not.toContain('vendor-key-123');
+      },
+      PACKAGING_HANG_GUARD_MS,
+    );
   });
 
   describe('CORS origins by stage', () => {
-    it('defaults to * only on the development stages: `production` must name its origins', async () => {
-      const output = await refused('productionNoOrigin');
+    it(
+      'defaults to * only on the development stages: `production` must name its origins',
+      async () => {
+        const output = await refused('productionNoOrigin');
 
-      expect(environment.CORS_ORIGINS).toBe('*');
-      expect(output).toContain('custom.corsOrigins');
-    }, 60_000);
+        expect(environment.CORS_ORIGINS).toBe('*');
+        expect(output).toContain('custom.corsOrigins');
+      },
+      PACKAGING_HANG_GUARD_MS,
+    );
 
-    it('with several origins, API Gateway’s own answers carry the first (a header holds one value)', async () => {
-      const staging = await packaged('twoOrigins');
-      const variables = (
-        resource(staging, 'StreamLambdaFunction').Environment as { Variables: Record<string, string> }
-      ).Variables;
+    it(
+      'with several origins, API Gateway’s own answers carry the first (a header holds one value)',
+      async () => {
+        const staging = await packaged('twoOrigins');
+        const variables = (
+          resource(staging, 'StreamLambdaFunction').Environment as { Variables: Record<string, string> }
+        ).Variables;
 
-      expect(variables.CORS_ORIGINS).toBe(TWO_ORIGINS.join(','));
-      expect(
-        preflight(staging).ResponseParameters['method.response.header.Access-Control-Allow-Origin'],
-      ).toBe(`'${TWO_ORIGINS[0]}'`);
-      for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX'])
-        expect(gatewayResponseOrigin(staging, type), type).toBe(`'${TWO_ORIGINS[0]}'`);
-    }, 60_000);
+        expect(variables.CORS_ORIGINS).toBe(TWO_ORIGINS.join(','));
+        expect(
+          preflight(staging).ResponseParameters['method.response.header.Access-Control-Allow-Origin'],
+        ).toBe(`'${TWO_ORIGINS[0]}'`);
+        for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX'])
+          expect(gatewayResponseOrigin(staging, type), type).toBe(`'${TWO_ORIGINS[0]}'`);
+      },
+      PACKAGING_HANG_GUARD_MS,
+    );
 
-    it('or the one `gatewayResponseOrigin` names', async () => {
-      const named = await packaged('namedGatewayOrigin');
+    it(
+      'or the one `gatewayResponseOrigin` names',
+      async () => {
+        const named = await packaged('namedGatewayOrigin');
 
-      for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX'])
-        expect(gatewayResponseOrigin(named, type), type).toBe(`'${TWO_ORIGINS[1]}'`);
-    }, 60_000);
+        for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX'])
+          expect(gatewayResponseOrigin(named, type), type).toBe(`'${TWO_ORIGINS[1]}'`);
+      },
+      PACKAGING_HANG_GUARD_MS,
+    );
   });
 
   describe('OPTIONS /stream', () => {
@@ -687,12 +721,16 @@ describe('serverless.yml packaged with osls', () => {
   });
 
   describe('the cap on the bill', () => {
-    it('reserves the stream function’s concurrency: 50 by default, a stage parameter', async () => {
-      const capped = await packaged('capped');
+    it(
+      'reserves the stream function’s concurrency: 50 by default, a stage parameter',
+      async () => {
+        const capped = await packaged('capped');
 
-      expect(fn.ReservedConcurrentExecutions).toBe(50);
-      expect(resource(capped, 'StreamLambdaFunction').ReservedConcurrentExecutions).toBe(7);
-    }, 60_000);
+        expect(fn.ReservedConcurrentExecutions).toBe(50);
+        expect(resource(capped, 'StreamLambdaFunction').ReservedConcurrentExecutions).toBe(7);
+      },
+      PACKAGING_HANG_GUARD_MS,
+    );
 
     it('writes access logs with the caller’s IP, request id, status and latency, never the query string', () => {
       const restApi = service.state.service.provider.logs as { restApi: Record<string, unknown> };

@@ -55,8 +55,12 @@ export function waitForResourcesBack(
       if (Date.now() - startedAt > hangGuardMs) {
         return reject(new Error(`${what}: still open after ${hangGuardMs} ms: ${left.join('; ')}`));
       }
-      // A poll, not a sleep: it re-checks each time the event loop has run its timers.
-      setTimeout(check, 10);
+      // A poll, not a sleep: it re-checks each time the event loop has run its timers. The check runs
+      // from an Immediate, not from the timer's own callback: inside that callback
+      // getActiveResourcesInfo() still lists the running timer, so every poll after a first miss saw
+      // one Timeout too many and the wait always ran out (seen under load, where the first check
+      // comes before a socket finished closing). Immediates are not counted (countResources).
+      setTimeout(() => setImmediate(check), 10);
     };
     check();
   });

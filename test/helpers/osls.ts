@@ -84,7 +84,8 @@ export async function runOsls(args: string[], options: { timeoutMs?: number } = 
             SLS_TELEMETRY_DISABLED: '1',
             SLS_NOTIFICATIONS_MODE: 'off',
           },
-          timeout: options.timeoutMs ?? 60_000,
+          // A hang guard for one run; runs started together share the cores (test/deploy/serverless.test.ts).
+          timeout: options.timeoutMs ?? 180_000,
           maxBuffer: 16 * 1024 * 1024,
         },
         (error, stdout, stderr) => {
