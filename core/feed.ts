@@ -11,16 +11,26 @@ export type FeedStatus =
   | { feed: 'reconnecting'; attempt: number }
   | { feed: 'unavailable'; attempt: number };
 
-/** What the session needs from an upstream connection. */
+/** What the session needs from an upstream connection (or its subscription on a shared one). */
 export interface Feed {
-  /** Close the connection and cancel any reconnect; safe to call more than once. */
+  /** Stop receiving: close the connection or release the subscription; safe to call more than once. */
   close(): void;
 }
 
 /** Callbacks a feed reports through. */
 export interface FeedHandlers {
-  onQuote(quote: Quote): void;
+  /**
+   * A validated quote. `data` is its serialised form when the feed made it once for every stream
+   * (feeds/hub.ts); without it the session serialises the quote itself.
+   */
+  onQuote(quote: Quote, data?: string): void;
   onStatus(status: FeedStatus): void;
+  /**
+   * The quotes until onBatchEnd come from one upstream frame (or a joining stream's snapshot): the
+   * session may gather their events into one write. Always followed by onBatchEnd.
+   */
+  onBatchStart?(): void;
+  onBatchEnd?(): void;
   /** A frame or part of one could not be used (counted by the session). */
   onMalformed(count: number): void;
   /** The upstream said something worth logging (an `error` message), never fatal. */
