@@ -148,7 +148,7 @@ export function createHub({ openConnection, lingerMs, log }: HubOptions): Hub {
     const symbols = [...leaving];
     leaving.clear();
     for (const symbol of symbols) latest.delete(symbol);
-    connection?.unsubscribe(symbols);
+    if (symbols.length > 0) connection?.unsubscribe(symbols);
   }
 
   function release(subscription: Subscription): void {
@@ -187,6 +187,10 @@ export function createHub({ openConnection, lingerMs, log }: HubOptions): Hub {
         if (!leaving.delete(symbol)) added.push(symbol);
       }
       wanting.add(subscription);
+    }
+    if (leaving.size === 0) {
+      clearTimeout(unsubscribeTimer);
+      unsubscribeTimer = undefined;
     }
     const feed: Feed = { close: () => release(subscription) };
     try {
