@@ -3,7 +3,7 @@
  * types live in core/ so the session stays free of sockets; feeds/ implements them.
  * @see docs/CONTRACT.md §2 (`status` events)
  */
-import type { Quote } from './quote.ts';
+import type { Quote, SharedQuote } from './quote.ts';
 
 /** Upstream connection state, as the contract's `status` event reports it. */
 export type FeedStatus =
@@ -20,10 +20,10 @@ export interface Feed {
 /** Callbacks a feed reports through. */
 export interface FeedHandlers {
   /**
-   * A validated quote. `data` is its serialised form when the feed made it once for every stream
-   * (feeds/hub.ts); without it the session serialises the quote itself.
+   * A validated quote. `shared` carries it with its serialised form, made at most once for every
+   * stream (feeds/hub.ts); without it the session wraps the quote itself.
    */
-  onQuote(quote: Quote, data?: string): void;
+  onQuote(quote: Quote, shared?: SharedQuote): void;
   onStatus(status: FeedStatus): void;
   /**
    * The quotes until onBatchEnd come from one upstream frame (or a joining stream's snapshot): the

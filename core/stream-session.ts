@@ -10,7 +10,7 @@ import type { Feed, FeedFactory, FeedStatus } from './feed.ts';
 import { startDeadlineTimer } from './deadline.ts';
 import { createHeartbeat } from './heartbeat.ts';
 import type { Logger } from './log.ts';
-import { serializeQuote } from './quote.ts';
+import { SharedQuote } from './quote.ts';
 import { encodeComment, encodeEvent, encodeRetry } from './sse.ts';
 import { createSink } from './sink.ts';
 import { createThrottle } from './throttle.ts';
@@ -135,11 +135,20 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
     heartbeat.touch();
     return true;
   }
-  // Values are the quotes' serialised `data`: made once per quote by the hub, shared by every stream.
-  const throttle = createThrottle<string>({
+  // Values are shared quotes: serialised at most once, by the first stream that delivers one.
+  const throttle = createThrottle<SharedQuote>({
     intervalMs: settings.throttleMs,
-    deliver: (_symbol, data) => {
+    deliver: (_symbol, shared) => {
       if (sink.isBlocked || sink.isGone) return false;
+      let data: string;
+      try {
+        data = shared.data;
+      } catch (error) {
+        // The throttle's timer calls this outside guard(): route the throw through finish() here,
+        // or it becomes an uncaught exception that kills the runtime without `end`.
+        void finish('internal_error', error);
+        return false;
+      }
       const id = lastId + 1;
       if (!write(`id: ${id}\nevent: quote\ndata: ${data}\n\n`)) return false;
       lastId = id;
@@ -244,8 +253,10 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
     }
     feed = options.openFeed({
       symbols,
-      onQuote: (quote, data) =>
-        guard(() => wanted.has(quote.symbol) && throttle.offer(quote.symbol, data ?? serializeQuote(quote))),
+      onQuote: (quote, shared) =>
+        guard(
+          () => wanted.has(quote.symbol) && throttle.offer(quote.symbol, shared ?? new SharedQuote(quote)),
+        ),
       onStatus: (status) =>
         guard(() => {
           if (status.feed === 'connected') connects += 1;

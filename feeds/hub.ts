@@ -11,7 +11,8 @@
  * - A joining stream gets the current status and the latest quote of each of its symbols at once,
  *   with no round trip upstream when the symbol is already flowing.
  * - Parse once, serialise once: the connection decodes and validates each frame once, and the hub
- *   serialises each quote once; every stream that wants it receives the same string.
+ *   wraps each quote once in a SharedQuote, serialised at most once (by the first stream that
+ *   delivers it) and then the same string for every stream.
  * - Status changes, malformed frames and upstream `error` messages go to every stream open at that
  *   moment, so each stream's summary counts only what happened during its lifetime.
  *
@@ -22,7 +23,7 @@
  */
 import type { Feed, FeedFactory, FeedHandlers, FeedStatus } from '../core/feed.ts';
 import type { Logger } from '../core/log.ts';
-import { serializeQuote, type Quote } from '../core/quote.ts';
+import { SharedQuote } from '../core/quote.ts';
 import { createUpstream, type UpstreamConnection, type UpstreamOptions } from './upstream.ts';
 
 /**
@@ -58,12 +59,6 @@ interface Subscription {
   batch: number;
 }
 
-/** A quote and its `data` line, serialised once for every stream. */
-interface LatestQuote {
-  readonly quote: Quote;
-  readonly data: string;
-}
-
 /** Create a hub over `openConnection`. */
 export function createHub({ openConnection, lingerMs, log }: HubOptions): Hub {
   const subscriptions = new Set<Subscription>();
@@ -72,7 +67,7 @@ export function createHub({ openConnection, lingerMs, log }: HubOptions): Hub {
   /** Symbols no stream wants any more, whose `unsubscribe` is pending. */
   const leaving = new Set<string>();
   /** The latest quote of each subscribed (or leaving) symbol: a joining stream's snapshot. */
-  const latest = new Map<string, LatestQuote>();
+  const latest = new Map<string, SharedQuote>();
   let connection: UpstreamConnection | undefined;
   /** The connection's last reported status; undefined before its first. */
   let status: FeedStatus | undefined;
@@ -83,13 +78,13 @@ export function createHub({ openConnection, lingerMs, log }: HubOptions): Hub {
   const touched: Subscription[] = [];
 
   /** Hand one quote to a stream; its first of this frame opens the stream's batch. */
-  function deliver(subscription: Subscription, quote: Quote, data: string): void {
+  function deliver(subscription: Subscription, shared: SharedQuote): void {
     if (subscription.batch !== batch) {
       subscription.batch = batch;
       touched.push(subscription);
       subscription.handlers.onBatchStart?.();
     }
-    subscription.handlers.onQuote(quote, data);
+    subscription.handlers.onQuote(shared.quote, shared);
   }
 
   const connectionHandlers: FeedHandlers = {
@@ -104,17 +99,10 @@ export function createHub({ openConnection, lingerMs, log }: HubOptions): Hub {
     onQuote(quote) {
       const wanting = watchers.get(quote.symbol);
       if (wanting === undefined && !leaving.has(quote.symbol)) return;
-      let data: string;
-      try {
-        data = serializeQuote(quote);
-      } catch (error) {
-        // Validated quotes always serialise; if one does not, it is one unusable part of a frame.
-        log.error('quote not serialisable', { code: 'internal_error', symbol: quote.symbol, error });
-        for (const subscription of wanting ?? []) subscription.handlers.onMalformed(1);
-        return;
-      }
-      latest.set(quote.symbol, { quote, data });
-      for (const subscription of wanting ?? []) deliver(subscription, quote, data);
+      // Serialised at most once, by the first stream that delivers it (core/quote.ts).
+      const shared = new SharedQuote(quote);
+      latest.set(quote.symbol, shared);
+      for (const subscription of wanting ?? []) deliver(subscription, shared);
     },
     onStatus(next) {
       status = next;
@@ -205,7 +193,7 @@ export function createHub({ openConnection, lingerMs, log }: HubOptions): Hub {
     const snapshot = subscription.symbols.flatMap((symbol) => latest.get(symbol) ?? []);
     if (snapshot.length > 0 && !subscription.isClosed) {
       handlers.onBatchStart?.();
-      for (const { quote, data } of snapshot) if (!subscription.isClosed) handlers.onQuote(quote, data);
+      for (const shared of snapshot) if (!subscription.isClosed) handlers.onQuote(shared.quote, shared);
       handlers.onBatchEnd?.();
     }
     return feed;

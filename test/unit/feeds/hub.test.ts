@@ -70,8 +70,8 @@ function subscribe(hub: Hub, symbols: string[]) {
   const seen: string[] = [];
   const feed: Feed = hub.openFeed({
     symbols,
-    onQuote: (quote, data) =>
-      seen.push(`quote ${quote.symbol} ${data === serializeQuote(quote) ? 'ok' : 'bad'}`),
+    onQuote: (quote, shared) =>
+      seen.push(`quote ${quote.symbol} ${shared?.data === serializeQuote(quote) ? 'ok' : 'bad'}`),
     onStatus: (status) => seen.push(`status ${JSON.stringify(status)}`),
     onMalformed: (count) => seen.push(`malformed ${count}`),
     onBatchStart: () => seen.push('['),
