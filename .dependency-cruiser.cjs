@@ -118,6 +118,9 @@ module.exports = {
     // node_modules is not excluded (only not followed), so the rules see which packages a room imports.
     exclude: { path: '^(dist|coverage|clients/dashboard/dist)/' },
     tsPreCompilationDeps: true,
+    // Judge imports by the path written (node_modules/ws/…), also when node_modules is a link to a
+    // shared install (a git worktree): resolving the link would name a path outside the rooms.
+    preserveSymlinks: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { extensions: ['.ts', '.js', '.mjs', '.json'] },
   },

@@ -23,6 +23,8 @@ export interface Config {
   deadlineMarginMs: number;
   maxSymbols: number;
   upstreamMaxAttempts: number;
+  /** How long the process keeps its upstream connection after its last stream ended (0 on Lambda). */
+  upstreamLingerMs: number;
   /** `'*'` or the exact origins allowed. */
   corsOrigins: '*' | readonly string[];
   logLevel: LogLevel;
@@ -32,7 +34,14 @@ export interface Config {
 export type Env = Readonly<Record<string, string | undefined>>;
 
 interface IntRule extends IntVariable {
-  key: 'throttleMs' | 'heartbeatMs' | 'retryMs' | 'deadlineMarginMs' | 'maxSymbols' | 'upstreamMaxAttempts';
+  key:
+    | 'throttleMs'
+    | 'heartbeatMs'
+    | 'retryMs'
+    | 'deadlineMarginMs'
+    | 'maxSymbols'
+    | 'upstreamMaxAttempts'
+    | 'upstreamLingerMs';
 }
 
 /** Integer settings: defaults from the contract's table, ranges chosen so nonsense cannot start. */
@@ -49,6 +58,8 @@ const INT_RULES: readonly IntRule[] = [
   // the subscribe snapshot (see upstreamMaxPayloadBytes there).
   { variable: 'MAX_SYMBOLS', key: 'maxSymbols', defaultValue: 50, min: 1, max: 500 },
   { variable: 'UPSTREAM_MAX_ATTEMPTS', key: 'upstreamMaxAttempts', defaultValue: 5, min: 1, max: 1_000 },
+  // Up to 10 minutes: past that a reconnecting client would find a cold connection anyway.
+  { variable: 'UPSTREAM_LINGER_MS', key: 'upstreamLingerMs', defaultValue: 5_000, min: 0, max: 600_000 },
 ];
 
 const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?$/;

@@ -3,7 +3,7 @@
  * types live in core/ so the session stays free of sockets; feeds/ implements them.
  * @see docs/CONTRACT.md §2 (`status` events)
  */
-import type { Quote } from './quote.ts';
+import type { Quote, SharedQuote } from './quote.ts';
 
 /** Upstream connection state, as the contract's `status` event reports it. */
 export type FeedStatus =
@@ -11,16 +11,26 @@ export type FeedStatus =
   | { feed: 'reconnecting'; attempt: number }
   | { feed: 'unavailable'; attempt: number };
 
-/** What the session needs from an upstream connection. */
+/** What the session needs from an upstream connection (or its subscription on a shared one). */
 export interface Feed {
-  /** Close the connection and cancel any reconnect; safe to call more than once. */
+  /** Stop receiving: close the connection or release the subscription; safe to call more than once. */
   close(): void;
 }
 
 /** Callbacks a feed reports through. */
 export interface FeedHandlers {
-  onQuote(quote: Quote): void;
+  /**
+   * A validated quote. `shared` carries it with its serialised form, made at most once for every
+   * stream (feeds/hub.ts); without it the session wraps the quote itself.
+   */
+  onQuote(quote: Quote, shared?: SharedQuote): void;
   onStatus(status: FeedStatus): void;
+  /**
+   * The quotes until onBatchEnd come from one upstream frame (or a joining stream's snapshot): the
+   * session may gather their events into one write. Always followed by onBatchEnd.
+   */
+  onBatchStart?(): void;
+  onBatchEnd?(): void;
   /** A frame or part of one could not be used (counted by the session). */
   onMalformed(count: number): void;
   /** The upstream said something worth logging (an `error` message), never fatal. */

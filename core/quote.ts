@@ -36,6 +36,23 @@ export type QuoteCheck = { ok: true; quote: Quote } | { ok: false; reason: Quote
 export const serializeQuote: (quote: Quote) => string = serialize;
 
 /**
+ * A validated quote shared by every stream that wants it, with its `data` line serialised at most
+ * once: on first use, so a quote every stream conflates away (slow readers, a busy symbol) costs no
+ * serialisation at all. feeds/hub.ts makes one per upstream quote; the session writes `data`.
+ */
+export class SharedQuote {
+  readonly quote: Quote;
+  #data: string | undefined;
+  constructor(quote: Quote) {
+    this.quote = quote;
+  }
+  /** The quote as one line of JSON (the `data` of a `quote` event). @throws what the serializer throws */
+  get data(): string {
+    return (this.#data ??= serializeQuote(this.quote));
+  }
+}
+
+/**
  * The earliest plausible `ts`: 2000-01-01T00:00:00Z in epoch ms. A clock in seconds (about 1.7e9 today)
  * lies far below it; no live feed publishes a quote from before 2000.
  * @see docs/CONTRACT.md §1

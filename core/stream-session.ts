@@ -10,7 +10,7 @@ import type { Feed, FeedFactory, FeedStatus } from './feed.ts';
 import { startDeadlineTimer } from './deadline.ts';
 import { createHeartbeat } from './heartbeat.ts';
 import type { Logger } from './log.ts';
-import { serializeQuote, type Quote } from './quote.ts';
+import { SharedQuote } from './quote.ts';
 import { encodeComment, encodeEvent, encodeRetry } from './sse.ts';
 import { createSink } from './sink.ts';
 import { createThrottle } from './throttle.ts';
@@ -117,19 +117,32 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
       if (write(encodeComment('heartbeat'))) heartbeats += 1;
     },
   });
+  /**
+   * Between onBatchStart and onBatchEnd (the quotes of one upstream frame, a joining stream's
+   * snapshot) the Writable is corked, so they leave in one write. Corking changes when bytes leave,
+   * not what write() answers: the Writable counts corked bytes against its highWaterMark as before,
+   * so backpressure stays exact.
+   */
+  let isCorked = false;
+  function uncork(): void {
+    if (!isCorked) return;
+    isCorked = false;
+    writable.uncork();
+  }
   /** Every frame goes through here: a frame the sink took restarts the idle heartbeat. */
   function write(frame: string): boolean {
     if (!sink.write(frame)) return false;
     heartbeat.touch();
     return true;
   }
-  const throttle = createThrottle<Quote>({
+  // Values are shared quotes: serialised at most once, by the first stream that delivers one.
+  const throttle = createThrottle<SharedQuote>({
     intervalMs: settings.throttleMs,
-    deliver: (_symbol, quote) => {
+    deliver: (_symbol, shared) => {
       if (sink.isBlocked || sink.isGone) return false;
       let data: string;
       try {
-        data = serializeQuote(quote);
+        data = shared.data;
       } catch (error) {
         // The throttle's timer calls this outside guard(): route the throw through finish() here,
         // or it becomes an uncaught exception that kills the runtime without `end`.
@@ -137,7 +150,7 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
         return false;
       }
       const id = lastId + 1;
-      if (!write(encodeEvent({ id: String(id), event: 'quote', data }))) return false;
+      if (!write(`id: ${id}\nevent: quote\ndata: ${data}\n\n`)) return false;
       lastId = id;
       quotes += 1;
       return true;
@@ -174,6 +187,7 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
   async function finish(reason: EndReason, error?: unknown): Promise<void> {
     if (isFinished) return;
     isFinished = true;
+    uncork();
     deadline.cancel();
     heartbeat.close();
     throttle.close();
@@ -239,12 +253,21 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
     }
     feed = options.openFeed({
       symbols,
-      onQuote: (quote) => guard(() => wanted.has(quote.symbol) && throttle.offer(quote.symbol, quote)),
+      onQuote: (quote, shared) =>
+        guard(
+          () => wanted.has(quote.symbol) && throttle.offer(quote.symbol, shared ?? new SharedQuote(quote)),
+        ),
       onStatus: (status) =>
         guard(() => {
           if (status.feed === 'connected') connects += 1;
           writeStatus(status);
         }),
+      onBatchStart: () => {
+        if (isCorked || isFinished || sink.isGone) return;
+        isCorked = true;
+        writable.cork();
+      },
+      onBatchEnd: uncork,
       onMalformed: (count) => (malformedFrames += count),
       onUpstreamError: (code, message) => {
         upstreamErrors += 1;

@@ -13,7 +13,7 @@ import { loadConfig, type Config, type Env } from '../core/config.ts';
 import { createJsonLogger, silentLogger, type Logger } from '../core/log.ts';
 import { FEED_NAMES } from '../feeds/registry.ts';
 import { TOKEN_QUERY_PARAMETER, createAuthorizer } from '../handlers/authorizer.ts';
-import { createStreamHandler, upstreamFeeds } from '../handlers/stream-handler.ts';
+import { createStreamHandler, upstreamHub } from '../handlers/stream-handler.ts';
 import { createStreamTracer } from '../handlers/tracing.ts';
 import type { ProfileName } from '../simulator/profiles.ts';
 import { startSimulator } from '../simulator/server.ts';
@@ -167,13 +167,21 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     if (options.bundlePath !== undefined) {
       loaded = await importBundle(options.bundlePath, { ...options.env, UPSTREAM_URL: upstreamUrl });
     } else {
+      // One hub per local gateway: every stream it serves shares one upstream connection.
+      const hub = upstreamHub(config, log);
       const streams = createStreamHandler({
         config,
         log,
-        openFeed: upstreamFeeds(config),
+        openFeed: () => hub.openFeed,
         tracer: createStreamTracer({ log, env: options.env }),
       });
-      loaded = { handler: awslambda.streamifyResponse(streams.handle), shutdownStreams: streams.shutdown };
+      loaded = {
+        handler: awslambda.streamifyResponse(streams.handle),
+        shutdownStreams: async () => {
+          await streams.shutdown();
+          hub.close();
+        },
+      };
     }
     const server = await startLocalServer({
       handler: loaded.handler,

@@ -24,6 +24,8 @@ export interface FeedAdapter {
   readonly name: string;
   /** Frames to send after the socket opens (auth, subscribe). */
   subscribeFrames(symbols: readonly string[]): string[];
+  /** Frames that end the subscription of `symbols` on an open connection (none for an empty list). */
+  unsubscribeFrames(symbols: readonly string[]): string[];
   /**
    * Decode one text frame. `nowMs` is the receiving clock in epoch ms, against which a quote's `ts`
    * is judged (core/quote.ts `validateQuote`). @defaultValue Date.now()

@@ -76,6 +76,9 @@ const subscribeFrames = (symbols: readonly string[]): string[] =>
   // An empty subscribe is a no-op the upstream might answer with an error, so send nothing.
   symbols.length === 0 ? [] : [JSON.stringify({ action: 'subscribe', symbols })];
 
+const unsubscribeFrames = (symbols: readonly string[]): string[] =>
+  symbols.length === 0 ? [] : [JSON.stringify({ action: 'unsubscribe', symbols })];
+
 /**
  * The native protocol adapter, registered under FEED=`native`.
  * @see docs/CONTRACT.md §1
@@ -83,5 +86,6 @@ const subscribeFrames = (symbols: readonly string[]): string[] =>
 export const nativeAdapter: FeedAdapter = {
   name: 'native',
   subscribeFrames,
+  unsubscribeFrames,
   decode: decodeNativeFrame,
 };

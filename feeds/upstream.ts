@@ -16,14 +16,15 @@ import WebSocket from 'ws';
 import type { Logger } from '../core/log.ts';
 import { redactUrl } from '../common/redact.ts';
 import { backoffDelayMs } from '../common/backoff.ts';
-import type { Feed, FeedFactory, FeedHandlers, FeedStatus } from '../core/feed.ts';
-import type { FeedAdapter } from './adapter.ts';
+import type { Feed, FeedHandlers, FeedStatus } from '../core/feed.ts';
+import type { FeedAdapter, FeedMessage } from './adapter.ts';
 
 /** One upstream connection's target, protocol and limits; every limit has a default of ours. */
 export interface UpstreamOptions {
   /** `ws://` or `wss://` URL of the upstream (UPSTREAM_URL). */
   url: string;
   adapter: FeedAdapter;
+  /** The symbols to subscribe at first; {@link UpstreamConnection} changes the set later. */
   symbols: readonly string[];
   handlers: FeedHandlers;
   log: Logger;
@@ -33,7 +34,8 @@ export interface UpstreamOptions {
   handshakeTimeoutMs?: number;
   /**
    * Largest accepted message; a bigger one is counted malformed and the socket replaced.
-   * @defaultValue {@link upstreamMaxPayloadBytes}(symbols.length): 64 KiB, more for large subscriptions
+   * @defaultValue {@link upstreamMaxPayloadBytes} of the symbols subscribed when the socket is dialled:
+   * 64 KiB, more for large subscriptions
    */
   maxPayloadBytes?: number;
   /** A ping is sent this often; no pong by the next one means the socket is dead. @defaultValue 10000 */
@@ -81,6 +83,24 @@ const MAX_PAYLOAD_BYTES_PER_SYMBOL = 256;
  * 256 B per symbol. For MAX_SYMBOLS' ceiling of 500: 128,000 B, where the snapshot of 500 symbols of
  * 20 characters with realistic prices measures about 66.6 kB, which a fixed 64 KiB cap refused.
  */
+/**
+ * Most symbols in one subscribe frame sent on an open connection: the snapshot an upstream may answer
+ * with then fits the smallest frame cap (64 KiB / 256 B). The subscribe sent on 'open' holds the whole
+ * set, since that socket's cap was sized for it.
+ */
+const MAX_SYMBOLS_PER_LATE_SUBSCRIBE = MIN_MAX_PAYLOAD_BYTES / MAX_PAYLOAD_BYTES_PER_SYMBOL;
+
+/** One upstream connection whose subscription can change while it runs (feeds/hub.ts drives it). */
+export interface UpstreamConnection extends Feed {
+  /**
+   * Add symbols: sent at once when the socket is open (in frames of at most 256 symbols), and part of
+   * the subscribe of every later 'open'.
+   */
+  subscribe(symbols: readonly string[]): void;
+  /** Remove symbols: their quotes stop reaching the handlers now; sent when the socket is open. */
+  unsubscribe(symbols: readonly string[]): void;
+}
+
 export function upstreamMaxPayloadBytes(symbolCount: number): number {
   return Math.max(MIN_MAX_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES_PER_SYMBOL * symbolCount);
 }
@@ -101,7 +121,7 @@ function positive(name: string, value: number): number {
  *
  * @throws TypeError on a URL that is not ws:// or wss://, or a non-positive limit (programmer errors).
  */
-export function createUpstream(options: UpstreamOptions): Feed {
+export function createUpstream(options: UpstreamOptions): UpstreamConnection {
   const { adapter, handlers } = options;
   const target = URL.parse(options.url);
   if (target === null || (target.protocol !== 'ws:' && target.protocol !== 'wss:') || target.hash !== '') {
@@ -112,10 +132,7 @@ export function createUpstream(options: UpstreamOptions): Feed {
   }
   const random = options.random ?? Math.random;
   const handshakeTimeoutMs = positive('handshakeTimeoutMs', options.handshakeTimeoutMs ?? 5000);
-  const maxPayload = positive(
-    'maxPayloadBytes',
-    options.maxPayloadBytes ?? upstreamMaxPayloadBytes(options.symbols.length),
-  );
+  if (options.maxPayloadBytes !== undefined) positive('maxPayloadBytes', options.maxPayloadBytes);
   const pingIntervalMs = positive('pingIntervalMs', options.pingIntervalMs ?? 10_000);
   const baseMs = options.backoff?.baseMs ?? 250;
   const capMs = options.backoff?.capMs ?? 10_000;
@@ -175,6 +192,7 @@ export function createUpstream(options: UpstreamOptions): Feed {
   }
 
   function connect(): void {
+    const maxPayload = options.maxPayloadBytes ?? upstreamMaxPayloadBytes(wanted.size);
     const ws = new WebSocket(options.url, { maxPayload, perMessageDeflate: false });
     socket = ws;
     failReason = '';
@@ -202,7 +220,7 @@ export function createUpstream(options: UpstreamOptions): Feed {
     isAwaitingPong = false;
     handlers.onStatus({ feed: 'connected' });
     if (isClosed) return;
-    for (const frame of adapter.subscribeFrames(options.symbols)) ws.send(frame);
+    for (const frame of adapter.subscribeFrames([...wanted])) ws.send(frame);
     schedulePing(ws);
     stableTimer = setTimeout(markStable, stableAfterMs);
   }
@@ -213,6 +231,16 @@ export function createUpstream(options: UpstreamOptions): Feed {
     if (isBinary) return handlers.onMalformed(1);
     // binaryType is left at 'nodebuffer', so text arrives as one Buffer.
     const { messages, malformed } = adapter.decode((data as Buffer).toString('utf8'), now());
+    handlers.onBatchStart?.();
+    try {
+      deliver(messages);
+    } finally {
+      handlers.onBatchEnd?.();
+    }
+    if (malformed > 0 && !isClosed) handlers.onMalformed(malformed);
+  }
+
+  function deliver(messages: readonly FeedMessage[]): void {
     for (const message of messages) {
       if (isClosed) return;
       // No message proves stability (see DEFAULT_STABLE_AFTER_MS): only time connected does.
@@ -226,7 +254,6 @@ export function createUpstream(options: UpstreamOptions): Feed {
         log.debug('upstream subscribed', { symbolCount: message.symbols.length });
       }
     }
-    if (malformed > 0 && !isClosed) handlers.onMalformed(malformed);
   }
 
   function upstreamOnError(ws: WebSocket, error: Error & { code?: string }): void {
@@ -267,8 +294,26 @@ export function createUpstream(options: UpstreamOptions): Feed {
     }, delayMs);
   }
 
+  /** Send frames on the current socket when it is open; otherwise the next 'open' subscribes `wanted`. */
+  function sendNow(frames: string[]): void {
+    if (socket === undefined || !isOpen) return;
+    for (const frame of frames) socket.send(frame);
+  }
+
   connect();
   return {
+    subscribe(symbols) {
+      const added = symbols.filter((symbol) => !wanted.has(symbol));
+      for (const symbol of added) wanted.add(symbol);
+      if (isClosed) return;
+      for (let i = 0; i < added.length; i += MAX_SYMBOLS_PER_LATE_SUBSCRIBE) {
+        sendNow(adapter.subscribeFrames(added.slice(i, i + MAX_SYMBOLS_PER_LATE_SUBSCRIBE)));
+      }
+    },
+    unsubscribe(symbols) {
+      const removed = symbols.filter((symbol) => wanted.delete(symbol));
+      if (!isClosed) sendNow(adapter.unsubscribeFrames(removed));
+    },
     close() {
       if (isClosed) return;
       isClosed = true;
@@ -279,12 +324,4 @@ export function createUpstream(options: UpstreamOptions): Feed {
       isOpen = isStable = false;
     },
   };
-}
-
-/**
- * A {@link FeedFactory} that opens one {@link createUpstream} per stream with shared settings.
- * @example const openFeed = upstreamFeedFactory({ url, adapter: nativeAdapter, log });
- */
-export function upstreamFeedFactory(base: Omit<UpstreamOptions, 'symbols' | 'handlers'>): FeedFactory {
-  return (handlers) => createUpstream({ ...base, symbols: handlers.symbols, handlers });
 }

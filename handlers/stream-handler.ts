@@ -15,7 +15,7 @@ import type { Logger } from '../core/log.ts';
 import { planStreamRequest } from '../core/request.ts';
 import { runStreamSession, type AbortCause } from '../core/stream-session.ts';
 import { getFeedAdapter } from '../feeds/registry.ts';
-import { upstreamFeedFactory } from '../feeds/upstream.ts';
+import { createUpstreamHub, type Hub } from '../feeds/hub.ts';
 import { STREAM_HEADERS, corsHeaders, readStreamRequest, rejectionResponse } from './apigw.ts';
 import type { StreamTracer } from './tracing.ts';
 
@@ -24,7 +24,7 @@ export interface StreamHandlerDeps {
   config: Config;
   /** The process's logger; each request logs through a child carrying its `requestId`. */
   log: Logger;
-  /** Opens the upstream feed of one stream, logging through that stream's logger. */
+  /** The feed of one stream (its subscription on the process's hub), given that stream's logger. */
   openFeed: (requestLog: Logger) => FeedFactory;
   tracer: StreamTracer;
 }
@@ -42,20 +42,24 @@ export interface StreamHandler {
 }
 
 /**
- * The feed factory of a deployment: one `ws` connection per stream to `config.upstreamUrl`, spoken
- * through the `FEED` adapter.
+ * The process's hub of a deployment: one `ws` connection to `config.upstreamUrl`, spoken through the
+ * `FEED` adapter, shared by every stream and kept `UPSTREAM_LINGER_MS` after the last one.
  * @throws ConfigError when there is no upstream URL: only the local gateway has a simulator to fall back on.
  */
-export function upstreamFeeds(config: Config): (requestLog: Logger) => FeedFactory {
+export function upstreamHub(config: Config, log: Logger): Hub {
   const url = config.upstreamUrl;
   if (url === undefined) {
     throw new ConfigError([
       { variable: 'UPSTREAM_URL', value: '', expected: 'a ws:// or wss:// URL (required)' },
     ]);
   }
-  const adapter = getFeedAdapter(config.feed);
-  return (requestLog) =>
-    upstreamFeedFactory({ url, adapter, log: requestLog, maxAttempts: config.upstreamMaxAttempts });
+  return createUpstreamHub({
+    url,
+    adapter: getFeedAdapter(config.feed),
+    log,
+    maxAttempts: config.upstreamMaxAttempts,
+    lingerMs: config.upstreamLingerMs,
+  });
 }
 
 function respond(stream: Writable, body: string): Promise<void> {

@@ -15,7 +15,7 @@ import { createJsonLogger } from '../core/log.ts';
 import { FEED_NAMES } from '../feeds/registry.ts';
 import { isLambdaRuntime } from './lambda-env.ts';
 import { ssmParameterReader } from './ssm.ts';
-import { createStreamHandler, upstreamFeeds } from './stream-handler.ts';
+import { createStreamHandler, upstreamHub } from './stream-handler.ts';
 import { createStreamTracer } from './tracing.ts';
 import { resolveUpstreamUrl } from './upstream-url.ts';
 
@@ -25,16 +25,25 @@ const UPSTREAM_URL_MAX_AGE_S = 300;
 const env = await resolveUpstreamUrl(process.env, ssmParameterReader(UPSTREAM_URL_MAX_AGE_S));
 const config = loadConfig(env, FEED_NAMES);
 const log = createJsonLogger({ level: config.logLevel, write: (line) => process.stdout.write(`${line}\n`) });
+// One hub per execution environment. Lambda runs one invocation at a time in it, so the hub serves
+// one stream there; serverless.yml sets UPSTREAM_LINGER_MS=0 so a frozen environment holds no socket.
+const hub = upstreamHub(config, log);
 const streams = createStreamHandler({
   config,
   log,
-  openFeed: upstreamFeeds(config),
+  openFeed: () => hub.openFeed,
   tracer: createStreamTracer({ log }),
 });
 
-if (isLambdaRuntime()) process.once('SIGTERM', () => void streams.shutdown());
+/**
+ * Ends every open stream with reason `shutdown`, then closes the hub's upstream connection (a
+ * lingering one too); a local runtime running this bundle calls it on stop.
+ */
+export async function shutdownStreams(): Promise<void> {
+  await streams.shutdown();
+  hub.close();
+}
 
-/** Ends every open stream with reason `shutdown`; a local runtime running this bundle calls it on stop. */
-export const shutdownStreams = streams.shutdown;
+if (isLambdaRuntime()) process.once('SIGTERM', () => void shutdownStreams());
 
 export const handler = awslambda.streamifyResponse(streams.handle);

@@ -53,6 +53,8 @@ const NOT_IN_STREAM_FUNCTION: Record<string, string> = {
 const JUSTIFIED_DEVIATIONS: Record<string, string> = {
   UPSTREAM_URL:
     'the default is the embedded simulator, which exists only locally; a stage must name its upstream',
+  UPSTREAM_LINGER_MS:
+    'one invocation at a time per execution environment: a frozen environment must hold no socket (CONTRACT §2: 0 on Lambda)',
 };
 
 /** `| \`NAME\` | default | meaning |` rows of docs/CONTRACT.md's configuration table. */
@@ -447,6 +449,7 @@ describe('serverless.yml packaged with osls', () => {
         expect(environment[name], `${name} (contract default ${contract.get(name)})`).toBe(contractDefault);
       }
       expect(environment.UPSTREAM_URL).toBe(UPSTREAM_URL);
+      expect(environment.UPSTREAM_LINGER_MS).toBe('0');
       expect(environment.LOG_LEVEL).toBe('info');
     });
 

@@ -10,7 +10,13 @@ import { reportFigures } from '../helpers/faults-figures.ts';
 import { sendAtRate } from '../helpers/faults-pace.ts';
 import { MIB, retainedBytes } from '../helpers/faults-resources.ts';
 import { scaled } from '../helpers/faults-scale.ts';
-import { HANG_GUARD_MS, startFaultStack, streamProblems, waitUntil } from '../helpers/faults-stack.ts';
+import {
+  HANG_GUARD_MS,
+  startFaultStack,
+  streamProblems,
+  waitForConnected,
+  waitUntil,
+} from '../helpers/faults-stack.ts';
 import type { SseConnection } from '../helpers/sse.ts';
 
 const SYMBOLS = ['AAPL', 'MSFT', 'NVDA', 'TSLA'];
@@ -90,7 +96,7 @@ describe('fault suite: clients misbehave', () => {
 
     const stream = await stack.open(SYMBOLS.slice(0, 1), headers);
     const bare = await stack.open([`AAPL&${query}`], headers);
-    await stack.upstream.waitForSubscribe(2, HANG_GUARD_MS);
+    await Promise.all([stream, bare].map(waitForConnected));
     await stack.probe();
 
     expect([stream.status, bare.status]).toEqual([200, 200]);
@@ -144,8 +150,9 @@ describe('fault suite: clients misbehave', () => {
     const streams: SseConnection[] = await Promise.all(
       Array.from({ length: count }, (_, i) => stack.open([SYMBOLS[i % SYMBOLS.length] as string])),
     );
-    await stack.upstream.waitForSubscribe(count, HANG_GUARD_MS);
-    // One frame reaches every upstream connection (the scripted upstream sends to all of them).
+    await Promise.all(streams.map(waitForConnected));
+    // One upstream connection serves them all (the hub), and one frame reaches every stream.
+    expect(stack.upstream.connections).toBe(1);
     stack.ledger.sendNumbered(stack.upstream, SYMBOLS.length);
     await Promise.all(
       streams.map((s) => s.waitFor('its quote', () => s.events('quote').length === 1, HANG_GUARD_MS)),

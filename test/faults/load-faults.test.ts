@@ -11,7 +11,13 @@ import { reportFigures } from '../helpers/faults-figures.ts';
 import { sendAtRate } from '../helpers/faults-pace.ts';
 import { MIB, retainedBytes } from '../helpers/faults-resources.ts';
 import { scaled } from '../helpers/faults-scale.ts';
-import { HANG_GUARD_MS, startFaultStack, streamProblems, type FaultStack } from '../helpers/faults-stack.ts';
+import {
+  HANG_GUARD_MS,
+  startFaultStack,
+  streamProblems,
+  waitForConnected,
+  type FaultStack,
+} from '../helpers/faults-stack.ts';
 import type { SseConnection } from '../helpers/sse.ts';
 
 /** 40 symbols the numbered quotes rotate over. */
@@ -75,7 +81,7 @@ describe('fault suite: load', () => {
     // Held in an array the judge empties, so nothing here keeps the stream alive afterwards.
     const reading = [await stack.open(['SYM0'])];
     const paused = await stack.open(SYMBOLS);
-    await stack.upstream.waitForSubscribe(2, HANG_GUARD_MS);
+    await Promise.all([...reading, paused].map(waitForConnected));
     paused.pause();
     const before = retainedBytes();
 

@@ -19,7 +19,11 @@ export const HANG_GUARD_MS = 20_000;
 const PROBE_SYMBOL = 'PROBE';
 
 export interface FaultStackOptions {
-  /** Gateway variables; THROTTLE_MS defaults to 0 (every quote passes) and LOG_LEVEL to info (summaries). */
+  /**
+   * Gateway variables; THROTTLE_MS defaults to 0 (every quote passes), LOG_LEVEL to info (summaries)
+   * and UPSTREAM_LINGER_MS to 0 (as on Lambda: the hub's connection closes with the last stream, so
+   * "idle" means no upstream connection).
+   */
   env?: Record<string, string>;
   /** Symbols the numbered quotes rotate over. @defaultValue AAPL, MSFT, NVDA, TSLA */
   ledgerSymbols?: readonly string[];
@@ -133,13 +137,29 @@ export function waitUntil(
   });
 }
 
+/** Wait until `stream` has been told the upstream is connected (its symbols are then subscribed). */
+export function waitForConnected(stream: SseConnection): Promise<void> {
+  return stream.waitFor(
+    'status connected',
+    (items) =>
+      items.some((i) => i.kind === 'event' && i.event === 'status' && i.data.includes('"connected"')),
+    HANG_GUARD_MS,
+  );
+}
+
 /** Start a scenario's upstream and gateway. */
 export async function startFaultStack(options: FaultStackOptions = {}): Promise<FaultStack> {
   const before = countResources();
   const upstream = await startScriptedUpstream();
   const proxy = options.viaProxy ? await startCuttingProxy(upstream.url) : undefined;
   const gateway = await startGateway({
-    env: { UPSTREAM_URL: proxy?.url ?? upstream.url, LOG_LEVEL: 'info', THROTTLE_MS: '0', ...options.env },
+    env: {
+      UPSTREAM_URL: proxy?.url ?? upstream.url,
+      LOG_LEVEL: 'info',
+      THROTTLE_MS: '0',
+      UPSTREAM_LINGER_MS: '0',
+      ...options.env,
+    },
     functionTimeoutS: options.functionTimeoutS,
   });
   const ledger = createLedger(options.ledgerSymbols ?? ['AAPL', 'MSFT', 'NVDA', 'TSLA']);

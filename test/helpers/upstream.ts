@@ -88,6 +88,12 @@ export interface SubscribeFrame {
   symbols: string[];
 }
 
+/** A parsed `{"action":"unsubscribe",...}` frame. */
+interface UnsubscribeFrame {
+  action: 'unsubscribe';
+  symbols: string[];
+}
+
 export interface ScriptedUpstreamOptions {
   /** Close after the current test (onTestFinished); turn off when starting from beforeAll. @defaultValue true */
   autoClose?: boolean;
@@ -106,12 +112,16 @@ export interface ScriptedUpstream {
   readonly pings: Counter;
   /** Every subscribe frame received, in order. */
   readonly subscriptions: readonly SubscribeFrame[];
+  /** Every unsubscribe frame received, in order. */
+  readonly unsubscriptions: readonly UnsubscribeFrame[];
   /** Every text frame received, raw, in order. */
   readonly frames: readonly string[];
   waitForConnections(count: number, timeoutMs?: number): Promise<void>;
   waitForDisconnects(count: number, timeoutMs?: number): Promise<void>;
   /** Wait for the `count`-th subscribe frame (default the first) and return it. */
   waitForSubscribe(count?: number, timeoutMs?: number): Promise<SubscribeFrame>;
+  /** Wait for the `count`-th unsubscribe frame (default the first) and return it. */
+  waitForUnsubscribe(count?: number, timeoutMs?: number): Promise<UnsubscribeFrame>;
   /** Send to every open client: a string as is, anything else as JSON. */
   send(message: unknown): void;
   /** Send one valid quote message; `fields` override the defaults (AAPL, 189.12/189.14, ts now). */
@@ -151,12 +161,14 @@ export async function startScriptedUpstream(
   const clients = new Set<WebSocket>();
   const held = new Set<Duplex>();
   const subscriptions: SubscribeFrame[] = [];
+  const unsubscriptions: UnsubscribeFrame[] = [];
   const frames: string[] = [];
   const connections = createCounter('upstream connections');
   const attempts = createCounter('upstream connection attempts');
   const disconnects = createCounter('upstream disconnects');
   const pings = createCounter('pings received by the upstream');
   const subscribes = createCounter('subscribe frames');
+  const unsubscribes = createCounter('unsubscribe frames');
   const unsent = createCounter('frames not yet written');
   let isRefusing = false;
   let isStalled = false;
@@ -176,11 +188,14 @@ export async function startScriptedUpstream(
     ws.on('message', (data, isBinary) => {
       const text = isBinary ? '' : (data as Buffer).toString('utf8');
       frames.push(text);
-      const frame = parseSubscribe(text);
-      if (frame !== undefined) {
+      const frame = parseAction(text);
+      if (frame?.action === 'subscribe') {
         subscriptions.push(frame);
         subscribes.add();
         if (isAckingAndDropping) ackThenDrop(ws, frame);
+      } else if (frame?.action === 'unsubscribe') {
+        unsubscriptions.push(frame);
+        unsubscribes.add();
       }
     });
     ws.on('ping', () => pings.add());
@@ -229,12 +244,17 @@ export async function startScriptedUpstream(
     },
     pings,
     subscriptions,
+    unsubscriptions,
     frames,
     waitForConnections: (count, timeoutMs) => connections.waitFor(count, timeoutMs),
     waitForDisconnects: (count, timeoutMs) => disconnects.waitFor(count, timeoutMs),
     async waitForSubscribe(count = 1, timeoutMs) {
       await subscribes.waitFor(count, timeoutMs);
       return subscriptions[count - 1] as SubscribeFrame;
+    },
+    async waitForUnsubscribe(count = 1, timeoutMs) {
+      await unsubscribes.waitFor(count, timeoutMs);
+      return unsubscriptions[count - 1] as UnsubscribeFrame;
     },
     send: (message) => sendText(typeof message === 'string' ? message : JSON.stringify(message)),
     sendQuote: (fields = {}) =>
@@ -289,10 +309,11 @@ function ackThenDrop(ws: WebSocket, frame: SubscribeFrame): void {
   ws.send(JSON.stringify([ack, quote]), () => ws.terminate());
 }
 
-function parseSubscribe(text: string): SubscribeFrame | undefined {
+function parseAction(text: string): SubscribeFrame | UnsubscribeFrame | undefined {
   try {
-    const value = JSON.parse(text) as Partial<SubscribeFrame> | null;
-    return value?.action === 'subscribe' ? (value as SubscribeFrame) : undefined;
+    const value = JSON.parse(text) as Partial<SubscribeFrame | UnsubscribeFrame> | null;
+    const isAction = value?.action === 'subscribe' || value?.action === 'unsubscribe';
+    return isAction ? (value as SubscribeFrame | UnsubscribeFrame) : undefined;
   } catch {
     return undefined; // not a subscribe frame; the raw text is kept in `frames`
   }

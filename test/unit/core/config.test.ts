@@ -25,6 +25,7 @@ describe('parseConfig', () => {
         deadlineMarginMs: 10_000,
         maxSymbols: 50,
         upstreamMaxAttempts: 5,
+        upstreamLingerMs: 5_000,
         corsOrigins: '*',
         logLevel: 'info',
       },
@@ -49,6 +50,7 @@ describe('parseConfig', () => {
       DEADLINE_MARGIN_MS: '2000',
       MAX_SYMBOLS: '3',
       UPSTREAM_MAX_ATTEMPTS: '7',
+      UPSTREAM_LINGER_MS: '0',
       CORS_ORIGINS: 'https://app.example.com',
       LOG_LEVEL: 'DEBUG',
     };
@@ -66,6 +68,7 @@ describe('parseConfig', () => {
         deadlineMarginMs: 2000,
         maxSymbols: 3,
         upstreamMaxAttempts: 7,
+        upstreamLingerMs: 0,
         corsOrigins: ['https://app.example.com'],
         logLevel: 'debug',
       },
@@ -87,6 +90,7 @@ describe('parseConfig', () => {
     ['DEADLINE_MARGIN_MS', 10, 300_000],
     ['MAX_SYMBOLS', 1, 500],
     ['UPSTREAM_MAX_ATTEMPTS', 1, 1_000],
+    ['UPSTREAM_LINGER_MS', 0, 600_000],
   ])('%s', (variable, min, max) => {
     it.each([String(min), String(max)])('accepts the edge %s', (value) => {
       const result = parseConfig({ [variable]: value }, FEEDS);

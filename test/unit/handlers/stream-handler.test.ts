@@ -10,9 +10,9 @@ import type { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../../core/config.ts';
 import { ConfigError } from '../../../core/errors.ts';
-import { createJsonLogger } from '../../../core/log.ts';
+import { createJsonLogger, silentLogger } from '../../../core/log.ts';
 import { FEED_NAMES } from '../../../feeds/registry.ts';
-import { createStreamHandler, upstreamFeeds } from '../../../handlers/stream-handler.ts';
+import { createStreamHandler, upstreamHub } from '../../../handlers/stream-handler.ts';
 import { TRACE_SERVICE_NAME, createStreamTracer, type StreamTracer } from '../../../handlers/tracing.ts';
 import { createFakeFeed, makeQuote } from '../../helpers/feed.ts';
 import { createFakeResponseStream } from '../../helpers/lambda.ts';
@@ -197,11 +197,11 @@ describe('createStreamHandler: the token never reaches a log line or a trace', (
 });
 
 // The handler itself runs under the local runtime in test/integration/gateway.test.ts.
-describe('upstreamFeeds', () => {
+describe('upstreamHub', () => {
   it('refuses a configuration without UPSTREAM_URL, naming the variable', () => {
     const config = loadConfig({}, FEED_NAMES);
 
-    const open = (): unknown => upstreamFeeds(config);
+    const open = (): unknown => upstreamHub(config, silentLogger);
 
     expect(open).toThrow(ConfigError);
     expect(open).toThrow(/UPSTREAM_URL="": expected a ws:\/\/ or wss:\/\/ URL \(required\)/);
