@@ -17,9 +17,15 @@ const LOOP_RESOLUTION_MS = 10;
 /** What one run does, already validated (main.ts checks the bounds). */
 export interface RunOptions {
   url: URL;
+  /** One URL per symbol group (`--symbol-groups`); stream i uses urls[i % length]. */
+  urls: URL[];
   connections: number;
   duration: number;
   ramp: number;
+  /** Seconds after which the window's figures start (`--warmup`); 0: the whole run. */
+  warmup: number;
+  /** Whether ids must rise by one (`--any-ids` turns it off). */
+  checkIds: boolean;
   quiet: boolean;
   jsonFile: string | undefined;
 }
@@ -38,11 +44,24 @@ export async function run(options: RunOptions): Promise<number> {
     clock,
     signal: controller.signal,
     agent: createAgent(options.url),
+    checkIds: options.checkIds,
   };
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   loop.enable();
   const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
+  let cpu0 = process.cpuUsage();
+  let windowT0 = t0;
+  let windowStartedAt: number | undefined;
+  const warmupTimer =
+    options.warmup > 0
+      ? setTimeout(() => {
+          stats.startWindow();
+          cpu0 = process.cpuUsage();
+          windowT0 = performance.now();
+          windowStartedAt = Date.now();
+          loop.reset();
+        }, options.warmup * 1000)
+      : undefined;
   let maxRss = process.memoryUsage.rss();
   let mark: ProgressMark = { at: 0, quotes: 0, cpu: cpu0 };
   const tty = process.stderr.isTTY;
@@ -66,11 +85,17 @@ export async function run(options: RunOptions): Promise<number> {
   });
 
   const clients = Array.from({ length: options.connections }, (_, i) =>
-    runVirtualClient(ctx, ((options.ramp * 1000) / options.connections) * i),
+    runVirtualClient(
+      ctx,
+      ((options.ramp * 1000) / options.connections) * i,
+      options.urls[i % options.urls.length] ?? options.url,
+    ),
   );
   await Promise.all(clients);
-  const elapsedS = (performance.now() - t0) / 1000;
+  const windowEndedAt = Date.now();
+  const elapsedS = (performance.now() - windowT0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  clearTimeout(warmupTimer);
   clearInterval(progress);
   clearTimeout(stopTimer);
   loop.disable();
@@ -89,6 +114,9 @@ export async function run(options: RunOptions): Promise<number> {
     loopDelay: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) },
     maxRssBytes: Math.max(maxRss, process.memoryUsage.rss()),
   });
+  if (windowStartedAt !== undefined) {
+    summary.window = { warmupS: options.warmup, startedAt: windowStartedAt, endedAt: windowEndedAt };
+  }
   process.stdout.write(`${formatSummary(summary)}\n`);
   if (options.jsonFile !== undefined)
     writeFileSync(options.jsonFile, `${JSON.stringify(summary, null, 2)}\n`);
