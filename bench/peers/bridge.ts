@@ -18,7 +18,8 @@ const [mode, upstreamUrl = '', publishUrl = '', originPort = '0'] = process.argv
 /** Most quotes one symbol's queue may hold before the oldest are dropped (a saturated peer). */
 const MAX_QUEUE = 10_000;
 let dropped = 0;
-let publishErrors = 0;
+const publishErrors = new Map<string, number>();
+const publishError = (why: string): void => void publishErrors.set(why, (publishErrors.get(why) ?? 0) + 1);
 
 function nchanPublisher(): (quotes: SerialisedQuote[]) => void {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
@@ -34,15 +35,19 @@ function nchanPublisher(): (quotes: SerialisedQuote[]) => void {
     busy.add(symbol);
     const req = http.request(
       `${publishUrl}?channel=${channelOf(symbol)}`,
-      { method: 'POST', agent, headers: { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) } },
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
-        if (res.statusCode !== 201 && res.statusCode !== 202) publishErrors++;
+        if (res.statusCode !== 201 && res.statusCode !== 202) publishError(`http_${res.statusCode}`);
         res.resume();
         res.on('end', () => sendNext(symbol));
       },
     );
-    req.on('error', () => {
-      publishErrors++;
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      publishError(error.code ?? error.message);
       sendNext(symbol);
     });
     req.end(body);
@@ -72,9 +77,12 @@ function pushpinPublisher(): (quotes: SerialisedQuote[]) => void {
     inFlight = true;
     const req = http.request(
       publishUrl,
-      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
-        if (res.statusCode !== 200) publishErrors++;
+        if (res.statusCode !== 200) publishError(`http_${res.statusCode}`);
         res.resume();
         res.on('end', () => {
           inFlight = false;
@@ -82,8 +90,8 @@ function pushpinPublisher(): (quotes: SerialisedQuote[]) => void {
         });
       },
     );
-    req.on('error', () => {
-      publishErrors++;
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      publishError(error.code ?? error.message);
       inFlight = false;
       flush();
     });
@@ -128,13 +136,17 @@ function startOrigin(port: number): Promise<void> {
 }
 
 if (mode !== 'nchan' && mode !== 'pushpin') {
-  process.stderr.write('usage: node bench/peers/bridge.ts nchan|pushpin <upstream> <publish url> [origin port]\n');
+  process.stderr.write(
+    'usage: node bench/peers/bridge.ts nchan|pushpin <upstream> <publish url> [origin port]\n',
+  );
   process.exit(2);
 }
 if (mode === 'pushpin') await startOrigin(Number(originPort));
 const ws = openUpstream(upstreamUrl, mode === 'nchan' ? nchanPublisher() : pushpinPublisher());
 ws.once('open', () => process.stdout.write('ready\n'));
 process.once('SIGTERM', () => {
-  process.stderr.write(`bridge: ${dropped} quotes dropped from full queues, ${publishErrors} publish errors\n`);
+  process.stderr.write(
+    `bridge: ${dropped} quotes dropped from full queues, publish errors ${JSON.stringify(Object.fromEntries(publishErrors))}\n`,
+  );
   process.exit(0);
 });

@@ -12,10 +12,11 @@ export const PROFILE = 'busy';
 /** The simulator's universe: 50 symbols. */
 export const SYMBOLS: readonly string[] = UNIVERSE.map((spec) => spec.symbol);
 /** Symbols per stream: stream i watches group i mod 10 (the load tester's `--symbol-groups 5`). */
-export const GROUP_SIZE = 5;
+const GROUP_SIZE = 5;
 
 /** The symbols of group `g` (stream i uses group i mod {@link groupCount}). */
-export const groupSymbols = (g: number): readonly string[] => SYMBOLS.slice(g * GROUP_SIZE, (g + 1) * GROUP_SIZE);
+export const groupSymbols = (g: number): readonly string[] =>
+  SYMBOLS.slice(g * GROUP_SIZE, (g + 1) * GROUP_SIZE);
 export const groupCount = (): number => Math.ceil(SYMBOLS.length / GROUP_SIZE);
 
 /**

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-export const CACHE_DIR = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'quote-stream-bench');
+const CACHE_DIR = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'quote-stream-bench');
 const DEBS = join(CACHE_DIR, 'debs');
 /** Where the packages are unpacked (usr/sbin/nginx, usr/bin/pushpin, …). */
 export const ROOT = join(CACHE_DIR, 'root');
@@ -30,9 +30,15 @@ const PACKAGES = {
 export type Peer = keyof typeof PACKAGES;
 
 /** Binaries (and modules) that must load, per peer. */
-export const BINARIES: Record<Peer, string[]> = {
+const BINARIES: Record<Peer, string[]> = {
   nchan: ['usr/sbin/nginx', 'usr/lib/nginx/modules/ngx_nchan_module.so'],
-  pushpin: ['usr/bin/pushpin', 'usr/bin/pushpin-proxy', 'usr/bin/pushpin-handler', 'usr/bin/condure', 'usr/bin/zurl'],
+  pushpin: [
+    'usr/bin/pushpin',
+    'usr/bin/pushpin-proxy',
+    'usr/bin/pushpin-handler',
+    'usr/bin/condure',
+    'usr/bin/zurl',
+  ],
 };
 
 function download(name: string): boolean {
@@ -48,7 +54,8 @@ export function preparePeer(peer: Peer): string | undefined {
     mkdirSync(DEBS, { recursive: true });
     mkdirSync(ROOT, { recursive: true });
     const probe = spawnSync('apt-get', ['--version'], { encoding: 'utf8' });
-    if (probe.error !== undefined || probe.status !== 0) return 'apt-get is not available (Debian or Ubuntu needed)';
+    if (probe.error !== undefined || probe.status !== 0)
+      return 'apt-get is not available (Debian or Ubuntu needed)';
     const missing = PACKAGES[peer].required.filter((name) => !download(name));
     if (missing.length > 0) {
       return `apt-get download failed for ${missing.join(', ')} (run apt-get update, or check the package names of this release)`;
@@ -62,12 +69,16 @@ export function preparePeer(peer: Peer): string | undefined {
   for (const binary of BINARIES[peer]) {
     const path = join(ROOT, binary);
     if (!existsSync(path)) return `${binary} is not in the unpacked packages`;
-    const ldd = spawnSync('ldd', [path], { encoding: 'utf8', env: { ...process.env, LD_LIBRARY_PATH: LIB_DIR } });
+    const ldd = spawnSync('ldd', [path], {
+      encoding: 'utf8',
+      env: { ...process.env, LD_LIBRARY_PATH: LIB_DIR },
+    });
     const notFound = (ldd.stdout ?? '')
       .split('\n')
       .filter((line) => line.includes('not found'))
       .map((line) => line.trim().split(' ')[0]);
-    if (notFound.length > 0) return `${binary} misses ${notFound.join(', ')} (apt-get download them into ${DEBS})`;
+    if (notFound.length > 0)
+      return `${binary} misses ${notFound.join(', ')} (apt-get download them into ${DEBS})`;
   }
   writeFileSync(marker, `${new Date().toISOString()}\n`);
   return undefined;

@@ -77,6 +77,12 @@ export async function run(options: RunOptions): Promise<number> {
     mark = now;
     if (!options.quiet) process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
   }, 1000);
+  // When counting stopped (the window's end): the abort, not the end of closing every stream.
+  let stoppedAt: { epoch: number; at: number } | undefined;
+  controller.signal.addEventListener(
+    'abort',
+    () => (stoppedAt = { epoch: Date.now(), at: performance.now() }),
+  );
   const stopTimer = setTimeout(() => controller.abort(), options.duration * 1000);
   // First Ctrl-C stops early and still reports; a second one quits at once.
   process.once('SIGINT', () => {
@@ -92,8 +98,11 @@ export async function run(options: RunOptions): Promise<number> {
     ),
   );
   await Promise.all(clients);
-  const windowEndedAt = Date.now();
-  const elapsedS = (performance.now() - windowT0) / 1000;
+  const windowEndedAt = stoppedAt?.epoch ?? Date.now();
+  // With a window, its own length; without, the whole run including closing the streams.
+  const elapsedS =
+    ((windowStartedAt !== undefined ? stoppedAt?.at : undefined) ?? performance.now()) / 1000 -
+    windowT0 / 1000;
   const cpu = process.cpuUsage(cpu0);
   clearTimeout(warmupTimer);
   clearInterval(progress);
