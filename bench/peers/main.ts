@@ -42,14 +42,28 @@ interface Options {
 }
 
 function readOptions(): Options {
-  const { values } = parseArgs({
-    options: {
-      quick: { type: 'boolean', default: false },
-      streams: { type: 'string' },
-      only: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+  // `peers` may lead (`npm run bench -- peers …` through a dispatcher that imports this module).
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        quick: { type: 'boolean', default: false },
+        streams: { type: 'string' },
+        only: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  const { values, positionals } = parsed;
+  const stray = positionals.find((p) => p !== 'peers');
+  if (stray !== undefined) {
+    process.stderr.write(`unexpected argument ${JSON.stringify(stray)}; try --help\n`);
+    process.exit(2);
+  }
   if (values.help) {
     process.stdout.write(
       'Usage: node bench/peers/main.ts [--quick] [--streams 250,1000] [--only quote-stream,nchan,pushpin,floor]\n',
@@ -281,7 +295,9 @@ http {
   const nginx = `${ROOT}/usr/sbin/nginx`;
   const inner = `mount -t tmpfs tmpfs /var/lib && mkdir -p /var/lib/nginx && exec ${hasTaskset ? 'taskset -c 0 ' : ''}${nginx} -p ${dir} -c ${conf}`;
   const server = start('nginx', 'unshare', ['-m', 'sh', '-c', inner]);
-  await waitForPort(port);
+  await waitForPort(port).catch((error: Error) => {
+    throw new Error(`${error.message}: ${server.stderr().slice(-500)}`);
+  });
   const bridge = node(0, 'bridge', [
     'bench/peers/bridge.ts',
     'nchan',
@@ -299,7 +315,7 @@ http {
       ...server
         .stderr()
         .split('\n')
-        .filter((l) => /\[(emerg|alert|crit|error)\]/.test(l))
+        .filter((l) => /\[(emerg|alert|crit|error)\]/.test(l) && !l.includes('is forbidden'))
         .slice(0, 3),
     ],
   };
@@ -427,11 +443,20 @@ export interface SystemResult {
   delivered?: number;
   expected?: number;
   deliveredPct?: number;
-  cpuS?: { server: number; publisher: number; total: number; client: number };
+  cpuS?: {
+    server: number;
+    publisher: number;
+    total: number;
+    client: number;
+    /** CPU 0's busy seconds (/proc/stat) beyond server + publisher: other work on the pinned core. */
+    cpu0Other: number;
+  };
   cpuSPerMillion?: { server: number; publisher: number; total: number };
   latencyMs?: { p50: number; p99: number; max: number };
   rssMb?: number;
   errors?: number;
+  /** What the errors were: failed requests by reason, invalid events, the first refusal. */
+  errorKinds?: Record<string, number | string>;
   cut?: number;
   /** Reconnects, and quotes missing by id (only where ids are checked: Quote Stream, the floor). */
   reconnects?: number;
@@ -514,7 +539,7 @@ async function measure(
     }
     const from = summary.window?.startedAt ?? samples[0]?.at ?? 0;
     const to = summary.window?.endedAt ?? Date.now();
-    const cpu = (group: string): number => cpuAt(samples, group, to) - cpuAt(samples, group, from);
+    const cpu = (group: string | number): number => cpuAt(samples, group, to) - cpuAt(samples, group, from);
     let expected = 0;
     const groupsN = groupCount();
     for (let g = 0; g < groupsN; g++) {
@@ -539,6 +564,7 @@ async function measure(
         publisher: round(publisher, 2),
         total: round(server + publisher, 2),
         client: round((summary.cpu.userMs + summary.cpu.systemMs) / 1000, 2),
+        cpu0Other: round(cpu(0) - server - publisher, 2),
       },
       cpuSPerMillion: { server: perM(server), publisher: perM(publisher), total: perM(server + publisher) },
       latencyMs: {
@@ -548,6 +574,13 @@ async function measure(
       },
       rssMb: round(Math.max(0, ...rss) / 1024),
       errors: summary.requests.failed + summary.events.invalid,
+      errorKinds: {
+        ...summary.requests.failures,
+        ...(summary.events.invalid > 0 ? { invalidEvents: summary.events.invalid } : {}),
+        ...(summary.requests.firstRefusal !== undefined
+          ? { firstRefusal: summary.requests.firstRefusal }
+          : {}),
+      },
       cut: summary.ends.cut,
       reconnects: summary.reconnects,
       idsMissing: summary.ids.missing,
@@ -646,7 +679,10 @@ process.stderr.write(
 );
 const skip: Partial<Record<SystemName, string>> = {};
 for (const peer of (['nchan', 'pushpin'] as Peer[]).filter((p) => options.systems.includes(p))) {
-  const reason = preparePeer(peer);
+  const reason =
+    peer === 'nchan' && process.getuid?.() !== 0
+      ? 'needs root: nginx runs under unshare -m with a tmpfs over /var/lib/nginx (nchan 1.3.6 temp path)'
+      : preparePeer(peer);
   if (reason !== undefined) {
     skip[peer] = reason;
     process.stderr.write(`skipping ${peer}: ${reason}\n`);
@@ -673,6 +709,15 @@ const rows = ratios(results);
 process.stdout.write(
   `\nCPU-seconds per million delivered events (server, publisher = simulator + bridge, total); latency = receive time − ts\n${table(results)}\n\n`,
 );
+for (const r of results) {
+  const other = r.cpuS?.cpu0Other ?? 0;
+  if (other > 0.1 * options.windowS) {
+    process.stdout.write(
+      `  note: during ${r.label}'s ${r.streams}-stream window CPU 0 also ran ${other} s of other work (other processes on the machine); its latency suffers more than its CPU figures\n`,
+    );
+  }
+  for (const note of r.notes ?? []) process.stdout.write(`  ${r.label}, ${r.streams} streams: ${note}\n`);
+}
 for (const r of rows) {
   process.stdout.write(
     `  ${r.streams} streams: Quote Stream vs ${LABEL[r.versus]}: total CPU per event ${r.totalCpu ?? 'n/a'}×, p99 ${r.p99 ?? 'n/a'}×\n`,

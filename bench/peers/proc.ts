@@ -56,6 +56,8 @@ function tree(all: Map<number, ProcStat>, roots: readonly number[]): number[] {
 /** CPU-seconds and RSS of named groups of process trees, at one instant. */
 export interface Sample {
   at: number;
+  /** Busy seconds of each CPU (/proc/stat: everything but idle and iowait), for a cross-check. */
+  cpuBusyS: number[];
   cpuS: Record<string, number>;
   rssKb: Record<string, number>;
 }
@@ -71,7 +73,19 @@ export function sample(groups: Record<string, readonly number[]>): Sample {
     cpuS[name] = pids.reduce((sum, pid) => sum + (all.get(pid)?.cpuS ?? 0), 0);
     rssKb[name] = pids.reduce((sum, pid) => sum + (all.get(pid)?.rssKb ?? 0), 0);
   }
-  return { at, cpuS, rssKb };
+  return { at, cpuBusyS: cpuBusy(), cpuS, rssKb };
+}
+
+function cpuBusy(): number[] {
+  const out: number[] = [];
+  for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
+    const m = /^cpu(\d+) (.*)$/.exec(line);
+    if (m === null) continue;
+    const f = (m[2] ?? '').trim().split(/\s+/).map(Number);
+    const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+    out[Number(m[1])] = (total - (f[3] ?? 0) - (f[4] ?? 0)) / TICKS_PER_S;
+  }
+  return out;
 }
 
 /** Every descendant pid of `roots` now (to stop what a runner started, by pid). */
@@ -80,7 +94,7 @@ export function descendants(roots: readonly number[]): number[] {
 }
 
 /** A group's CPU-seconds at `at`, interpolated between the samples around it. */
-export function cpuAt(samples: readonly Sample[], group: string, at: number): number {
+export function cpuAt(samples: readonly Sample[], group: string | number, at: number): number {
   let before = samples[0];
   let after = samples[samples.length - 1];
   for (const s of samples) {
@@ -91,8 +105,9 @@ export function cpuAt(samples: readonly Sample[], group: string, at: number): nu
     }
   }
   if (before === undefined || after === undefined) return 0;
-  const a = before.cpuS[group] ?? 0;
-  const b = after.cpuS[group] ?? 0;
+  const read = (s: Sample): number => (typeof group === 'number' ? s.cpuBusyS[group] : s.cpuS[group]) ?? 0;
+  const a = read(before);
+  const b = read(after);
   if (after.at === before.at) return a;
   return a + ((b - a) * (at - before.at)) / (after.at - before.at);
 }
