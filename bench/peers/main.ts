@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { format, resolveConfig } from 'prettier';
 import WebSocket from 'ws';
 import type { LoadSummary } from '../../clients/loadtest/stats.ts';
+import { printable } from '../../clients/sse/printable.ts';
 import { groupCount, groupSymbols, PROFILE, SEED, SYMBOLS } from './feed.ts';
 import { LIB_DIR, preparePeer, ROOT, type Peer } from './packages.ts';
 import { cpuAt, descendants, sample, type Sample } from './proc.ts';
@@ -310,14 +311,20 @@ http {
     server: [server.pid],
     publisher: [bridge.pid],
     anyIds: true,
-    notes: () => [
-      ...noteLines(bridge),
-      ...server
-        .stderr()
-        .split('\n')
-        .filter((l) => /\[(emerg|alert|crit|error)\]/.test(l) && !l.includes('is forbidden'))
-        .slice(0, 3),
-    ],
+    notes: () =>
+      [
+        ...noteLines(bridge),
+        // nginx's own errors, without the readiness probe's 403 and without timestamps, pids and
+        // addresses (so repeats collapse); nchan logs a MEMSTORE line when some subscribers leave.
+        ...new Set(
+          server
+            .stderr()
+            .split('\n')
+            .filter((l) => /\[(emerg|alert|crit|error)\]/.test(l) && !l.includes('is forbidden'))
+            .map((l) => l.replace(/^.*?\[(\w+)\] [\d#]+: /, '[$1] ').replace(/\b[0-9A-F]{12,}\b/g, '…'))
+            .map((l) => `nginx: ${printable(l)}`),
+        ),
+      ].slice(0, 4),
   };
 }
 
