@@ -60,6 +60,7 @@ export async function run(options: RunOptions): Promise<number> {
           windowT0 = performance.now();
           windowStartedAt = Date.now();
           loop.reset();
+          mark = { ...mark, quotes: 0 }; // the progress rate continues across the reset
         }, options.warmup * 1000)
       : undefined;
   let maxRss = process.memoryUsage.rss();
@@ -100,9 +101,8 @@ export async function run(options: RunOptions): Promise<number> {
   await Promise.all(clients);
   const windowEndedAt = stoppedAt?.epoch ?? Date.now();
   // With a window, its own length; without, the whole run including closing the streams.
-  const elapsedS =
-    ((windowStartedAt !== undefined ? stoppedAt?.at : undefined) ?? performance.now()) / 1000 -
-    windowT0 / 1000;
+  const endAt = windowStartedAt !== undefined && stoppedAt !== undefined ? stoppedAt.at : performance.now();
+  const elapsedS = (endAt - windowT0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   clearTimeout(warmupTimer);
   clearInterval(progress);
