@@ -29,6 +29,12 @@ Options:
   --duration S        seconds to run, > 0 and <= ${MAX_DURATION_S} (default 10)
   --ramp S            open the streams evenly over S seconds, <= duration (default 0: all at once)
   --symbols A,B       symbols per stream (default AAPL,MSFT; replaces symbols= in --url)
+  --symbol-groups N   split --symbols into groups of N: stream i subscribes to group i mod
+                      (number of groups), so streams spread over a larger universe (default: off)
+  --warmup S          count events, bytes, ids, latency and CPU only after S seconds (< duration);
+                      the JSON then carries the window's start and end (epoch ms)
+  --any-ids           do not check that ids rise by one (servers that are not Quote Stream:
+                      nchan's time:tag ids, per-channel ids); quotes are still counted
   --token T           access token, sent as the token= query parameter of every stream;
                       without it, the ${TOKEN_ENV} environment variable (which keeps it
                       out of shell history). Never printed nor written to --json: the URL
@@ -64,6 +70,19 @@ function numberArg(name: string, raw: string, min: number, max: number, integer:
   return n;
 }
 
+/** `url` once per group of `size` of its symbols (the last group may be shorter). */
+function groupUrls(url: URL, size: number): URL[] {
+  const all = (url.searchParams.get('symbols') ?? '').split(',').filter((s) => s !== '');
+  const urls: URL[] = [];
+  for (let i = 0; i < all.length; i += size) {
+    const one = new URL(url);
+    one.searchParams.set('symbols', all.slice(i, i + size).join(','));
+    one.search = one.search.replaceAll('%2C', ',');
+    urls.push(one);
+  }
+  return urls.length > 0 ? urls : [url];
+}
+
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -75,6 +94,9 @@ async function main(argv: string[]): Promise<number> {
         duration: { type: 'string' },
         ramp: { type: 'string', default: '0' },
         symbols: { type: 'string' },
+        'symbol-groups': { type: 'string', default: '0' },
+        warmup: { type: 'string', default: '0' },
+        'any-ids': { type: 'boolean', default: false },
         token: { type: 'string' },
         json: { type: 'string' },
         'allow-remote': { type: 'boolean', default: false },
@@ -105,6 +127,11 @@ async function main(argv: string[]): Promise<number> {
   if (typeof connections === 'string') return fail(connections);
   const ramp = numberArg('ramp', values.ramp, 0, duration, false);
   if (typeof ramp === 'string') return fail(ramp);
+  const warmup = numberArg('warmup', values.warmup, 0, duration, false);
+  if (typeof warmup === 'string') return fail(warmup);
+  if (warmup > 0 && warmup >= duration) return fail('--warmup must be shorter than --duration');
+  const groupSize = numberArg('symbol-groups', values['symbol-groups'], 0, 500, true);
+  if (typeof groupSize === 'string') return fail(groupSize);
   const token = chooseToken(values.token, process.env);
   if (!token.ok) return fail(token.message);
   // URL.parse, not `new URL`: a malformed --url must reach buildStreamUrl's message (exit 2), not
@@ -115,13 +142,24 @@ async function main(argv: string[]): Promise<number> {
   const built = buildStreamUrl(values.url, symbols, token.token);
   if (!built.ok) return fail(built.message);
   const url = built.url;
+  const urls = groupSize > 0 ? groupUrls(url, groupSize) : [url];
   if (!isLoopbackUrl(url) && !values['allow-remote']) {
     return fail(
       `refusing to load-test ${url.host}: it is not loopback. Pass --allow-remote if you own that server and mean it.`,
     );
   }
   const { run } = await import('./run.ts');
-  return run({ url, connections, duration, ramp, quiet: values.quiet, jsonFile: values.json });
+  return run({
+    url,
+    urls,
+    connections,
+    duration,
+    ramp,
+    warmup,
+    checkIds: !values['any-ids'],
+    quiet: values.quiet,
+    jsonFile: values.json,
+  });
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -17,9 +17,15 @@ const LOOP_RESOLUTION_MS = 10;
 /** What one run does, already validated (main.ts checks the bounds). */
 export interface RunOptions {
   url: URL;
+  /** One URL per symbol group (`--symbol-groups`); stream i uses urls[i % length]. */
+  urls: URL[];
   connections: number;
   duration: number;
   ramp: number;
+  /** Seconds after which the window's figures start (`--warmup`); 0: the whole run. */
+  warmup: number;
+  /** Whether ids must rise by one (`--any-ids` turns it off). */
+  checkIds: boolean;
   quiet: boolean;
   jsonFile: string | undefined;
 }
@@ -38,11 +44,25 @@ export async function run(options: RunOptions): Promise<number> {
     clock,
     signal: controller.signal,
     agent: createAgent(options.url),
+    checkIds: options.checkIds,
   };
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   loop.enable();
   const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
+  let cpu0 = process.cpuUsage();
+  let windowT0 = t0;
+  let windowStartedAt: number | undefined;
+  const warmupTimer =
+    options.warmup > 0
+      ? setTimeout(() => {
+          stats.startWindow();
+          cpu0 = process.cpuUsage();
+          windowT0 = performance.now();
+          windowStartedAt = Date.now();
+          loop.reset();
+          mark = { ...mark, quotes: 0 }; // the progress rate continues across the reset
+        }, options.warmup * 1000)
+      : undefined;
   let maxRss = process.memoryUsage.rss();
   let mark: ProgressMark = { at: 0, quotes: 0, cpu: cpu0 };
   const tty = process.stderr.isTTY;
@@ -58,6 +78,12 @@ export async function run(options: RunOptions): Promise<number> {
     mark = now;
     if (!options.quiet) process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
   }, 1000);
+  // When counting stopped (the window's end): the abort, not the end of closing every stream.
+  let stoppedAt: { epoch: number; at: number } | undefined;
+  controller.signal.addEventListener(
+    'abort',
+    () => (stoppedAt = { epoch: Date.now(), at: performance.now() }),
+  );
   const stopTimer = setTimeout(() => controller.abort(), options.duration * 1000);
   // First Ctrl-C stops early and still reports; a second one quits at once.
   process.once('SIGINT', () => {
@@ -66,11 +92,19 @@ export async function run(options: RunOptions): Promise<number> {
   });
 
   const clients = Array.from({ length: options.connections }, (_, i) =>
-    runVirtualClient(ctx, ((options.ramp * 1000) / options.connections) * i),
+    runVirtualClient(
+      ctx,
+      ((options.ramp * 1000) / options.connections) * i,
+      options.urls[i % options.urls.length] ?? options.url,
+    ),
   );
   await Promise.all(clients);
-  const elapsedS = (performance.now() - t0) / 1000;
+  const windowEndedAt = stoppedAt?.epoch ?? Date.now();
+  // With a window, its own length; without, the whole run including closing the streams.
+  const endAt = windowStartedAt !== undefined && stoppedAt !== undefined ? stoppedAt.at : performance.now();
+  const elapsedS = (endAt - windowT0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  clearTimeout(warmupTimer);
   clearInterval(progress);
   clearTimeout(stopTimer);
   loop.disable();
@@ -89,6 +123,9 @@ export async function run(options: RunOptions): Promise<number> {
     loopDelay: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) },
     maxRssBytes: Math.max(maxRss, process.memoryUsage.rss()),
   });
+  if (windowStartedAt !== undefined) {
+    summary.window = { warmupS: options.warmup, startedAt: windowStartedAt, endedAt: windowEndedAt };
+  }
   process.stdout.write(`${formatSummary(summary)}\n`);
   if (options.jsonFile !== undefined)
     writeFileSync(options.jsonFile, `${JSON.stringify(summary, null, 2)}\n`);

@@ -93,6 +93,19 @@ export class LoadStats {
   refused(text: string): void {
     this.firstRefusal ??= printable(text, MAX_REFUSAL_CHARS);
   }
+  /**
+   * Start the measured window (`--warmup`): what counts events, bytes, ids and latency starts
+   * again from zero; stream and request counters keep the whole run.
+   */
+  startWindow(): void {
+    for (const key of Object.keys(this.events) as (keyof LoadStats['events'])[]) this.events[key] = 0;
+    for (const key of Object.keys(this.ids) as (keyof LoadStats['ids'])[]) this.ids[key] = 0;
+    this.heartbeats = 0;
+    this.bytes = 0;
+    this.endMismatches = 0;
+    this.negativeLatency = 0;
+    this.latency.reset();
+  }
   get totalEvents(): number {
     const e = this.events;
     return e.quote + e.ready + e.status + e.end + e.unknown + e.invalid;
@@ -133,6 +146,8 @@ export interface LoadSummary {
   cpu: { userMs: number; systemMs: number; percentOfOneCore: number };
   eventLoopDelayMs: { p50: number; p99: number; max: number };
   maxRssMb: number;
+  /** With `--warmup`: the measured window (epoch ms); the rates and CPU figures are the window's. */
+  window?: { warmupS: number; startedAt: number; endedAt: number };
 }
 
 /** The run's context that {@link summarize} needs besides the counters. */

@@ -50,6 +50,7 @@ export class StreamTracker {
   readonly #client: VirtualClientState;
   readonly #startedAt: number;
   readonly #decoder: ContractDecoder;
+  readonly #checkIds: boolean;
   /** performance.now() and epoch ms of the chunk being decoded: one clock read per chunk. */
   #chunkAt = 0;
   #chunkEpoch = 0;
@@ -59,8 +60,14 @@ export class StreamTracker {
   /** Set when `end` arrived: the stream is clean and the rest of the body is ignored. */
   ended = false;
 
-  constructor(stats: LoadStats, client: VirtualClientState, startedAt: number) {
+  constructor(
+    stats: LoadStats,
+    client: VirtualClientState,
+    startedAt: number,
+    options: { checkIds?: boolean } = {},
+  ) {
     this.#stats = stats;
+    this.#checkIds = options.checkIds ?? true;
     this.#client = client;
     this.#startedAt = startedAt;
     // Quote `ts` values are checked against the wall clock of the chunk they arrived in.
@@ -134,6 +141,7 @@ export class StreamTracker {
   #checkId(id: string): void {
     const ids = this.#stats.ids;
     this.#client.lastEventId = id;
+    if (!this.#checkIds) return;
     const n = Number(id);
     if (!Number.isSafeInteger(n)) {
       ids.invalid++;

@@ -24,6 +24,8 @@ export interface LoadContext {
   /** Aborts every virtual client at the end of `--duration`. */
   signal: AbortSignal;
   agent: http.Agent;
+  /** Whether ids must rise by one (off for servers with other id schemes). @defaultValue true */
+  checkIds?: boolean;
 }
 
 /** An Agent that opens one socket per stream, with no pool limit and no reuse. */
@@ -77,6 +79,7 @@ function describeFirstRefusal(status: number, body: string, token: string | null
 /** One accepted stream and what its bytes are accounted against. */
 interface TrackedStream {
   ctx: LoadContext;
+  url: URL;
   client: VirtualClientState;
   req: http.ClientRequest;
   res: http.IncomingMessage;
@@ -90,7 +93,7 @@ interface TrackedStream {
  */
 function trackStream({ ctx, client, req, res, startedAt, settle }: TrackedStream): void {
   const { signal } = ctx;
-  const tracker = new StreamTracker(ctx.stats, client, startedAt);
+  const tracker = new StreamTracker(ctx.stats, client, startedAt, { checkIds: ctx.checkIds ?? true });
   let ready = false;
   res.on('data', (chunk: Buffer) => {
     tracker.feed(chunk, performance.now(), ctx.clock.now());
@@ -116,13 +119,14 @@ function trackStream({ ctx, client, req, res, startedAt, settle }: TrackedStream
 /** One request: resolves how it ended. Never rejects. */
 function openOnce(
   ctx: LoadContext,
+  url: URL,
   client: VirtualClientState,
   first: { opened: boolean },
 ): Promise<Outcome> {
   const { stats, signal } = ctx;
   const headers = streamRequestHeaders(client.lastEventId);
   const startedAt = performance.now();
-  const send = ctx.url.protocol === 'https:' ? https.request : http.request;
+  const send = url.protocol === 'https:' ? https.request : http.request;
   stats.requests++;
   return new Promise((resolve) => {
     let settled = false;
@@ -139,7 +143,7 @@ function openOnce(
     };
     // `timeout` is socket inactivity: before `ready` the contract promises bytes at once; after
     // it, heartbeats come every heartbeatMs. Silence beyond that is a dead stream.
-    const req = send(ctx.url, { agent: ctx.agent, headers, signal, timeout: idleLimitMs(undefined) });
+    const req = send(url, { agent: ctx.agent, headers, signal, timeout: idleLimitMs(undefined) });
     req.on('timeout', () =>
       req.destroy(Object.assign(new Error('no bytes within the idle limit'), { code: 'idle_timeout' })),
     );
@@ -152,7 +156,7 @@ function openOnce(
       if (status !== 200 || !type.startsWith('text/event-stream')) {
         void readRefusal(res).then((body) => {
           if (stats.firstRefusal === undefined) {
-            stats.refused(describeFirstRefusal(status, body, ctx.url.searchParams.get(TOKEN_PARAM)));
+            stats.refused(describeFirstRefusal(status, body, url.searchParams.get(TOKEN_PARAM)));
           }
           settle(
             isFatalStatus(status) ? 'fatal' : 'failed',
@@ -168,7 +172,7 @@ function openOnce(
         first.opened = true;
         stats.clientsOpened++;
       }
-      trackStream({ ctx, client, req, res, startedAt, settle });
+      trackStream({ ctx, url, client, req, res, startedAt, settle });
     });
     req.end();
   });
@@ -178,7 +182,7 @@ function openOnce(
  * Run one virtual client until `ctx.signal` aborts or the server refuses it for good (4xx),
  * starting after `delayMs` (the ramp).
  */
-export async function runVirtualClient(ctx: LoadContext, delayMs: number): Promise<void> {
+export async function runVirtualClient(ctx: LoadContext, delayMs: number, url = ctx.url): Promise<void> {
   if (!(await sleep(delayMs, ctx.signal))) return;
   ctx.stats.clientsStarted++;
   const client = newVirtualClientState();
@@ -186,7 +190,7 @@ export async function runVirtualClient(ctx: LoadContext, delayMs: number): Promi
   const first = { opened: false };
   for (let attempt = 0; !ctx.signal.aborted; attempt++) {
     if (attempt > 0) ctx.stats.reconnects++;
-    const outcome = await openOnce(ctx, client, first);
+    const outcome = await openOnce(ctx, url, client, first);
     if (outcome === 'stopped' || outcome === 'fatal') return;
     // The policy clamps the server's hint (clients/sse/backoff.ts), so `retry: 0` cannot make
     // thousands of virtual clients spin against a failing server.
