@@ -53,6 +53,8 @@ export interface LocalGatewayOptions {
    * runs before the handler, as deployed. @defaultValue unset: no token needed
    */
   authSecret?: string;
+  /** TCP_NODELAY on accepted connections (dev/settings.ts). @defaultValue true, Node's default */
+  tcpNoDelay?: boolean;
 }
 
 /**
@@ -193,6 +195,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       ...withGatewayOrigin(options.api ?? readDeployedApi(resolve(PROJECT_ROOT, 'serverless.yml')), config),
       preflight: streamPreflight(config),
       maxConcurrentInvocations: options.maxStreams ?? DEFAULT_MAX_STREAMS,
+      noDelay: options.tcpNoDelay ?? true,
       ...(options.authSecret === undefined ? {} : { authorizer: localAuthorizer(options.authSecret, log) }),
     });
     let closing: Promise<void> | undefined;

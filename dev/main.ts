@@ -62,6 +62,7 @@ try {
     writeLog,
     maxStreams: settings.maxStreams,
     authSecret: settings.authSecret,
+    tcpNoDelay: settings.tcpNoDelay,
   });
 } catch (error) {
   // A port in use, a simulator that cannot bind: nothing is serving yet, so stop with a failure.

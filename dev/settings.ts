@@ -1,5 +1,5 @@
 /**
- * The local runtime's own settings (PORT, FUNCTION_TIMEOUT_S, MAX_STREAMS, AUTH_SECRET), validated the
+ * The local runtime's own settings (PORT, FUNCTION_TIMEOUT_S, MAX_STREAMS, AUTH_SECRET, TCP_NODELAY), validated the
  * same way as the gateway's so that one start-up error lists every bad variable.
  * @see docs/CONTRACT.md §2 Configuration
  */
@@ -17,6 +17,11 @@ export interface LocalSettings {
   maxStreams: number;
   /** The HS256 secret tokens are checked against; undefined turns auth off. Never printed. */
   authSecret: string | undefined;
+  /**
+   * TCP_NODELAY on each accepted connection: true (Node's default) sends each write at once; false
+   * leaves Nagle's algorithm on, as nginx does (docs/decisions/012-nagle.md).
+   */
+  tcpNoDelay: boolean;
 }
 
 /** Used when serverless.yml has no numeric `functions.stream.timeout`. */
@@ -126,7 +131,23 @@ function readAuthSecret(env: Env, issues: ConfigIssue[]): string | undefined {
   return raw;
 }
 
-/** Validate PORT, FUNCTION_TIMEOUT_S, MAX_STREAMS and AUTH_SECRET; issues are appended to `issues`. */
+/**
+ * TCP_NODELAY: `true` or `false` (any case, surrounding blanks ignored); unset or blank is `true`,
+ * Node's own default.
+ */
+function readTcpNoDelay(env: Env, issues: ConfigIssue[]): boolean {
+  const raw = env.TCP_NODELAY?.trim().toLowerCase();
+  if (raw === undefined || raw === '' || raw === 'true') return true;
+  if (raw === 'false') return false;
+  issues.push({
+    variable: 'TCP_NODELAY',
+    value: env.TCP_NODELAY ?? '',
+    expected: 'true (send each write at once, the default) or false (Nagle on)',
+  });
+  return true;
+}
+
+/** Validate PORT, FUNCTION_TIMEOUT_S, MAX_STREAMS, AUTH_SECRET and TCP_NODELAY; issues are appended to `issues`. */
 export function parseLocalSettings(env: Env, defaultTimeoutS: number, issues: ConfigIssue[]): LocalSettings {
   return {
     port: readIntVariable(env, { variable: 'PORT', defaultValue: 3000, min: 0, max: 65_535 }, issues),
@@ -142,5 +163,6 @@ export function parseLocalSettings(env: Env, defaultTimeoutS: number, issues: Co
       issues,
     ),
     authSecret: readAuthSecret(env, issues),
+    tcpNoDelay: readTcpNoDelay(env, issues),
   };
 }

@@ -40,6 +40,8 @@ interface Options {
   systems: SystemName[];
   warmupS: number;
   windowS: number;
+  /** Run Quote Stream with TCP_NODELAY=false (Nagle on, as nginx leaves it). */
+  nagle: boolean;
 }
 
 function readOptions(): Options {
@@ -52,6 +54,7 @@ function readOptions(): Options {
         quick: { type: 'boolean', default: false },
         streams: { type: 'string' },
         only: { type: 'string' },
+        nagle: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -67,7 +70,8 @@ function readOptions(): Options {
   }
   if (values.help) {
     process.stdout.write(
-      'Usage: node bench/peers/main.ts [--quick] [--streams 250,1000] [--only quote-stream,nchan,pushpin,floor]\n',
+      'Usage: node bench/peers/main.ts [--quick] [--streams 250,1000] [--only quote-stream,nchan,pushpin,floor] [--nagle]\n' +
+        '  --nagle  run Quote Stream with TCP_NODELAY=false (Nagle on, as nginx leaves it)\n',
     );
     process.exit(0);
   }
@@ -87,6 +91,7 @@ function readOptions(): Options {
     systems: only,
     warmupS: values.quick ? 3 : 5,
     windowS: values.quick ? 8 : 30,
+    nagle: values.nagle,
   };
 }
 
@@ -218,10 +223,11 @@ function startSimulator(): Child {
   ]);
 }
 
-async function startQuoteStream(simUrl: string): Promise<Running> {
+async function startQuoteStream(simUrl: string, nagle: boolean): Promise<Running> {
   const gateway = node(0, 'quote-stream', ['dev/main.ts'], {
     UPSTREAM_URL: simUrl,
     THROTTLE_MS: '0',
+    TCP_NODELAY: nagle ? 'false' : 'true',
     PORT: '0',
     LOG_LEVEL: 'info',
   });
@@ -502,7 +508,7 @@ async function measure(
     const simUrl = await waitFor(sim, /^(ws:\S+)$/m);
     const running =
       system === 'quote-stream'
-        ? await startQuoteStream(simUrl)
+        ? await startQuoteStream(simUrl, o.nagle)
         : system === 'floor'
           ? await startFloor(simUrl)
           : system === 'nchan'
@@ -682,7 +688,7 @@ const pinNote = hasTaskset
   : 'NOT pinned: taskset or a second CPU is missing, so server and client share the cores';
 if (hasTaskset) spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)]);
 process.stderr.write(
-  `peers bench${options.quick ? ' --quick' : ''}: streams ${options.streams.join(', ')}, ${options.warmupS} s warm-up + ${options.windowS} s window; ${pinNote}\n`,
+  `peers bench${options.quick ? ' --quick' : ''}${options.nagle ? ' --nagle (Quote Stream with TCP_NODELAY=false)' : ''}: streams ${options.streams.join(', ')}, ${options.warmupS} s warm-up + ${options.windowS} s window; ${pinNote}\n`,
 );
 const skip: Partial<Record<SystemName, string>> = {};
 for (const peer of (['nchan', 'pushpin'] as Peer[]).filter((p) => options.systems.includes(p))) {
@@ -736,6 +742,7 @@ const json = JSON.stringify(
   {
     at: new Date().toISOString(),
     quick: options.quick,
+    quoteStreamTcpNoDelay: !options.nagle,
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
     pinning: pinNote,
     feed: {

@@ -87,6 +87,14 @@ export interface LocalServerOptions {
    * plays this part on AWS). @defaultValue unlimited
    */
   maxConcurrentInvocations?: number;
+  /**
+   * TCP_NODELAY on each accepted connection (node:http's `noDelay` server option): true sends each
+   * write at once, false leaves Nagle's algorithm on. This emulates nothing of AWS: on Lambda behind
+   * API Gateway the platform owns the client's TCP connection and decides; it only changes how the
+   * local runtime writes to its sockets (docs/decisions/012-nagle.md).
+   * @defaultValue true, Node's default
+   */
+  noDelay?: boolean;
 }
 
 /** A running local server. */
@@ -97,6 +105,11 @@ export interface LocalServer {
    * has no such figure.
    */
   readonly activeInvocations: number;
+  /**
+   * Whether accepted connections get TCP_NODELAY, as the node:http server holds it (Node offers no
+   * way to read the option back from a socket). Only tests read it.
+   */
+  readonly noDelay: boolean;
   /** Stop listening and refuse new streams; open ones go on (for a graceful shutdown). */
   stopAccepting(): void;
   /**
@@ -196,7 +209,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     else res.destroy();
   }
 
-  const server = createServer((req, res) => {
+  const server = createServer({ noDelay: options.noDelay ?? true }, (req, res) => {
     const url = URL.parse(req.url ?? '/', 'http://localhost');
     if (url === null) {
       answers.missingToken(res);
@@ -233,6 +246,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     get activeInvocations() {
       return activeInvocations;
     },
+    // net.Server keeps the option here and reads it for each accepted connection (undocumented).
+    noDelay: (server as { noDelay?: unknown }).noDelay === true,
     stopAccepting() {
       isStopping = true;
       server.close();

@@ -630,3 +630,27 @@ describe('local runtime: the write path to the socket (issue 9)', () => {
     expect(stream.bytes().length).toBe('first line\n'.length + (seen.chunks as number) * CHUNK.length + 12);
   });
 });
+
+/*
+ * Node offers no way to read TCP_NODELAY back from a socket, so this checks the seam: the value the
+ * node:http server holds and consults for each connection it accepts (net.Server sets TCP_NODELAY on
+ * an accepted socket when it is true and leaves the kernel's default, Nagle on, when it is false),
+ * and that a stream is served either way.
+ */
+describe('local runtime: TCP_NODELAY on accepted connections (issue 9)', () => {
+  it.each([
+    [undefined, true],
+    [true, true],
+    [false, false],
+  ])(
+    'with noDelay %s the server accepts connections with TCP_NODELAY %s and serves them',
+    async (noDelay, expected) => {
+      const url = await serve(fixtures.echoesEvent(), 30, undefined, {
+        ...(noDelay === undefined ? {} : { noDelay }),
+      });
+
+      expect(server?.noDelay).toBe(expected);
+      expect((await getText(`${url}/stream?symbols=AAPL`)).status).toBe(201);
+    },
+  );
+});

@@ -82,7 +82,7 @@ describe('readDeployedTimeoutS', () => {
 });
 
 describe('parseLocalSettings', () => {
-  it('applies the defaults: 5000 streams, auth off', () => {
+  it("applies the defaults: 5000 streams, auth off, TCP_NODELAY on (Node's default)", () => {
     const issues: ConfigIssue[] = [];
 
     expect(parseLocalSettings({}, 120, issues)).toEqual({
@@ -90,6 +90,7 @@ describe('parseLocalSettings', () => {
       functionTimeoutS: 120,
       maxStreams: 5000,
       authSecret: undefined,
+      tcpNoDelay: true,
     });
     expect(issues).toEqual([]);
   });
@@ -106,12 +107,42 @@ describe('parseLocalSettings', () => {
     expect(issues).toEqual([]);
   });
 
+  it.each([
+    ['true', true],
+    ['false', false],
+    [' FALSE ', false],
+    ['True', true],
+    ['', true],
+    ['  ', true],
+  ])('reads TCP_NODELAY=%j as %s', (value, expected) => {
+    const issues: ConfigIssue[] = [];
+
+    expect(parseLocalSettings({ TCP_NODELAY: value }, 300, issues).tcpNoDelay).toBe(expected);
+    expect(issues).toEqual([]);
+  });
+
+  it.each(['0', '1', 'yes', 'off', 'nagle'])('refuses TCP_NODELAY=%s, naming both values', (value) => {
+    const issues: ConfigIssue[] = [];
+
+    parseLocalSettings({ TCP_NODELAY: value }, 300, issues);
+
+    expect(issues).toEqual([
+      { variable: 'TCP_NODELAY', value, expected: expect.stringMatching(/true.*false/) },
+    ]);
+  });
+
   it('reports every bad variable at once, and never the secret itself', () => {
     const issues: ConfigIssue[] = [];
     const shortSecret = 'hunter2-but-longer';
 
     parseLocalSettings(
-      { PORT: '70000', FUNCTION_TIMEOUT_S: '0', MAX_STREAMS: '100001', AUTH_SECRET: shortSecret },
+      {
+        PORT: '70000',
+        FUNCTION_TIMEOUT_S: '0',
+        MAX_STREAMS: '100001',
+        AUTH_SECRET: shortSecret,
+        TCP_NODELAY: 'maybe',
+      },
       300,
       issues,
     );
@@ -121,9 +152,12 @@ describe('parseLocalSettings', () => {
       'FUNCTION_TIMEOUT_S',
       'MAX_STREAMS',
       'AUTH_SECRET',
+      'TCP_NODELAY',
     ]);
     expect(JSON.stringify(issues)).not.toContain(shortSecret);
-    expect(issues.at(-1)?.expected).toMatch(/at least 32 characters/);
+    expect(issues.find((issue) => issue.variable === 'AUTH_SECRET')?.expected).toMatch(
+      /at least 32 characters/,
+    );
   });
 
   it.each(['0', '-1', '1.5', 'many'])('refuses MAX_STREAMS=%s', (value) => {
