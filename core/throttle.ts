@@ -34,6 +34,7 @@ export interface Throttle<T> {
 /** Create a per-key latest-value-wins throttle. */
 export function createThrottle<T>(options: ThrottleOptions<T>): Throttle<T> {
   const { intervalMs, deliver } = options;
+  if (intervalMs <= 0) return createPassThrough(deliver);
   const now = options.now ?? (() => Date.now());
   const lastSentAt = new Map<string, number>();
   const pending = new Map<string, T>();
@@ -99,6 +100,44 @@ export function createThrottle<T>(options: ThrottleOptions<T>): Throttle<T> {
       isClosed = true;
       for (const timer of timers.values()) clearTimeout(timer);
       timers.clear();
+      pending.clear();
+    },
+    get dropped() {
+      return dropped;
+    },
+  };
+}
+
+/**
+ * The throttle at interval 0: every key is always open, so no send times, clock reads or timers, only
+ * the pending slots for a blocked sink. Same semantics as the general gate at 0: a value goes straight
+ * to `deliver`; one it refuses waits in its key's slot, where newer values replace it (and count as
+ * dropped), until {@link Throttle.flush}.
+ */
+function createPassThrough<T>(deliver: ThrottleOptions<T>['deliver']): Throttle<T> {
+  const pending = new Map<string, T>();
+  let dropped = 0;
+  let isClosed = false;
+
+  return {
+    offer(key, value) {
+      if (isClosed) return;
+      if (pending.size !== 0 && pending.has(key)) {
+        pending.set(key, value);
+        dropped += 1;
+        return;
+      }
+      if (!deliver(key, value)) pending.set(key, value);
+    },
+    flush() {
+      if (isClosed) return;
+      for (const [key, value] of pending) {
+        if (!deliver(key, value)) return;
+        pending.delete(key);
+      }
+    },
+    close() {
+      isClosed = true;
       pending.clear();
     },
     get dropped() {

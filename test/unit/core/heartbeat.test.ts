@@ -58,6 +58,54 @@ describe('createHeartbeat', () => {
     expect(beats).toEqual([600 + IDLE_MS]);
   });
 
+  it('keeps one timer however many writes come, and still beats one idle period after the last', async () => {
+    const timerCounts = new Set<number>();
+    let armed = 0;
+    for (let i = 0; i < 1000; i += 1) {
+      await vi.advanceTimersByTimeAsync(1);
+      // A clearTimeout + setTimeout per write would also leave one timer: count the arming too.
+      const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout');
+      heartbeat.touch();
+      armed += setTimeoutSpy.mock.calls.length;
+      setTimeoutSpy.mockRestore();
+      timerCounts.add(vi.getTimerCount());
+    }
+    const lastWriteAt = Date.now() - startedAt;
+
+    await vi.advanceTimersByTimeAsync(IDLE_MS - 1);
+    const beforeIdle = [...beats];
+    await vi.advanceTimersByTimeAsync(1);
+
+    expect([...timerCounts]).toEqual([1]);
+    expect(armed).toBe(0);
+    expect(beforeIdle).toEqual([]);
+    expect(beats).toEqual([lastWriteAt + IDLE_MS]);
+    expect(vi.getTimerCount()).toBe(1);
+  });
+
+  it('keeps one timer for a burst of writes within one millisecond', async () => {
+    await vi.advanceTimersByTimeAsync(400);
+    for (let i = 0; i < 1000; i += 1) heartbeat.touch();
+    const timersAfterBurst = vi.getTimerCount();
+
+    await vi.advanceTimersByTimeAsync(IDLE_MS);
+
+    expect(timersAfterBurst).toBe(1);
+    expect(beats).toEqual([400 + IDLE_MS]);
+  });
+
+  it('counts the idle period from the check when the wall clock steps back past the last write', async () => {
+    await vi.advanceTimersByTimeAsync(500);
+    heartbeat.touch();
+    vi.setSystemTime(Date.now() - 60_000);
+    const steppedBackAt = Date.now() - startedAt;
+
+    // The pending timer fires at 1000 ms of timer time; from there one full idle period at most.
+    await vi.advanceTimersByTimeAsync(500 + IDLE_MS);
+
+    expect(beats).toEqual([steppedBackAt + 500 + IDLE_MS]);
+  });
+
   it('skips the beat while the sink is blocked and beats again once it is not', async () => {
     isBlocked = true;
 

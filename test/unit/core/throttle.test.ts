@@ -126,6 +126,99 @@ describe('createThrottle', () => {
     expect(throttle.dropped).toBe(0);
   });
 
+  describe('at interval 0', () => {
+    it('delivers every value of every key in order without reading the clock or arming a timer', () => {
+      const throttle = createThrottle<string>({
+        intervalMs: 0,
+        now: () => {
+          throw new Error('the clock was read');
+        },
+        deliver: (key, value) => {
+          delivered.push({ key, value, at: Date.now() - startedAt });
+          return true;
+        },
+      });
+
+      for (let i = 0; i < 1000; i += 1) {
+        throttle.offer('AAPL', `a${i}`);
+        throttle.offer('MSFT', `m${i}`);
+      }
+      throttle.flush();
+
+      expect(delivered).toHaveLength(2000);
+      expect(delivered.slice(0, 4).map((d) => d.value)).toEqual(['a0', 'm0', 'a1', 'm1']);
+      expect(delivered.at(-1)?.value).toBe('m999');
+      expect(throttle.dropped).toBe(0);
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
+    it('conflates per key while the sink is blocked and delivers the newest of each on flush', async () => {
+      const throttle = make(0);
+      throttle.offer('AAPL', 'a0');
+      isAccepting = false;
+
+      for (let i = 1; i <= 1000; i += 1) {
+        throttle.offer('AAPL', `a${i}`);
+        throttle.offer('MSFT', `m${i}`);
+      }
+      await vi.advanceTimersByTimeAsync(1000);
+      const whileBlocked = delivered.map((d) => d.value);
+      const timersWhileBlocked = vi.getTimerCount();
+      isAccepting = true;
+      throttle.flush();
+      const afterFlush = delivered.map((d) => d.value);
+      throttle.flush();
+      throttle.offer('AAPL', 'a1001');
+
+      expect(whileBlocked).toEqual(['a0']);
+      expect(timersWhileBlocked).toBe(0);
+      expect(afterFlush).toEqual(['a0', 'a1000', 'm1000']);
+      expect(delivered.map((d) => d.value)).toEqual(['a0', 'a1000', 'm1000', 'a1001']);
+      expect(throttle.dropped).toBe(2 * 999);
+    });
+
+    it('keeps what flush could not deliver when the sink blocks again partway', () => {
+      let room = 0;
+      const out: string[] = [];
+      const throttle = createThrottle<string>({
+        intervalMs: 0,
+        deliver: (_key, value) => {
+          if (room === 0) return false;
+          room -= 1;
+          out.push(value);
+          return true;
+        },
+      });
+      throttle.offer('AAPL', 'a1');
+      throttle.offer('MSFT', 'm1');
+      throttle.offer('IBM', 'i1');
+
+      room = 1;
+      throttle.flush();
+      const afterFirstFlush = [...out];
+      throttle.offer('MSFT', 'm2');
+      room = 10;
+      throttle.flush();
+
+      expect(afterFirstFlush).toEqual(['a1']);
+      expect(out).toEqual(['a1', 'm2', 'i1']);
+      expect(throttle.dropped).toBe(1);
+    });
+
+    it('drops everything pending on close and ignores later offers', () => {
+      const throttle = make(0);
+      isAccepting = false;
+      throttle.offer('AAPL', 'a1');
+
+      throttle.close();
+      isAccepting = true;
+      throttle.flush();
+      throttle.offer('AAPL', 'a2');
+
+      expect(delivered).toEqual([]);
+    });
+  });
+
   describe('when deliver refuses (blocked sink)', () => {
     it('keeps at most one pending value per key, the newest', async () => {
       const throttle = make();
