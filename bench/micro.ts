@@ -16,11 +16,11 @@ import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { FeedHandlers } from '../core/feed.ts';
 import { silentLogger } from '../core/log.ts';
 import { serializeQuote, type Quote } from '../core/quote.ts';
 import { runStreamSession } from '../core/stream-session.ts';
 import { nativeAdapter } from '../feeds/native.ts';
+import { startBenchSession } from './session.ts';
 import { buildLambda } from '../scripts/build/bundle.ts';
 import { measureColdImport } from '../scripts/build/measure.ts';
 
@@ -84,23 +84,7 @@ async function pipeline(quotes: number) {
     ),
   );
   const writable = fastWritable();
-  let handlers: FeedHandlers | undefined;
-  const controller = new AbortController();
-  const running = runStreamSession({
-    symbols: SYMBOLS,
-    lastEventId: 0,
-    settings: { throttleMs: 0, heartbeatMs: 15_000, retryMs: 1000 },
-    writable,
-    closesAt: Date.now() + 3_600_000,
-    signal: controller.signal,
-    log: silentLogger,
-    openFeed: (open) => {
-      handlers = open;
-      return { close() {} };
-    },
-  });
-  if (handlers === undefined) throw new Error('the session opened no feed');
-  const feed = handlers;
+  const { feed, controller, running } = startBenchSession([...SYMBOLS], 0, writable);
   const wanted = new Set(SYMBOLS);
   // What feeds/upstream.ts does with one message event.
   const onFrame = (data: Buffer): void => {

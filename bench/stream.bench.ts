@@ -14,37 +14,21 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import type { FeedHandlers } from '../core/feed.ts';
-import { silentLogger } from '../core/log.ts';
-import { runStreamSession } from '../core/stream-session.ts';
 import type { LoadSummary } from '../clients/loadtest/stats.ts';
 import { runNode, startGatewayProcess } from '../test/helpers/process.ts';
+import { startBenchSession } from './session.ts';
 
 const SYMBOLS = Array.from({ length: 50 }, (_, i) => `SYM${i}`);
 
 async function corePipeline(throttleMs: number, quotes: number): Promise<void> {
   let bytes = 0;
-  let handlers: FeedHandlers | undefined;
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
       bytes += chunk.length;
       done();
     },
   });
-  const controller = new AbortController();
-  const running = runStreamSession({
-    symbols: SYMBOLS,
-    lastEventId: 0,
-    settings: { throttleMs, heartbeatMs: 15_000, retryMs: 1000 },
-    writable: sink,
-    closesAt: Date.now() + 3_600_000,
-    signal: controller.signal,
-    log: silentLogger,
-    openFeed: (open) => {
-      handlers = open;
-      return { close() {} };
-    },
-  });
+  const { feed: handlers, controller, running } = startBenchSession([...SYMBOLS], throttleMs, sink);
   const started = process.hrtime.bigint();
   for (let i = 0; i < quotes; i += 1) {
     const bid = 100 + (i % 1000) / 100;
