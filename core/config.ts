@@ -52,10 +52,10 @@ const INT_RULES: readonly IntRule[] = [
   { variable: 'HEARTBEAT_MS', key: 'heartbeatMs', defaultValue: 15_000, min: 10, max: 290_000 },
   { variable: 'RETRY_MS', key: 'retryMs', defaultValue: 1_000, min: 0, max: 600_000 },
   { variable: 'DEADLINE_MARGIN_MS', key: 'deadlineMarginMs', defaultValue: 10_000, min: 10, max: 300_000 },
-  // 500 symbols fit the upstream frame cap because feeds/upstream.ts sizes that cap by the number of
+  // 500 symbols fit the upstream frame cap because feeds/frame-cap.ts sizes that cap by the number of
   // symbols subscribed: 256 B per symbol (a native quote with a 20-character symbol and six numbers
   // of up to 24 characters is 242 B, plus a comma), never below 64 KiB; 500 × 256 B = 128,000 B for
-  // the subscribe snapshot (see upstreamMaxPayloadBytes there).
+  // the subscribe snapshot.
   { variable: 'MAX_SYMBOLS', key: 'maxSymbols', defaultValue: 50, min: 1, max: 500 },
   { variable: 'UPSTREAM_MAX_ATTEMPTS', key: 'upstreamMaxAttempts', defaultValue: 5, min: 1, max: 1_000 },
   // Up to 10 minutes: past that a reconnecting client would find a cold connection anyway.

@@ -18,6 +18,7 @@ import { redactUrl } from '../common/redact.ts';
 import { backoffDelayMs } from '../common/backoff.ts';
 import type { Feed, FeedHandlers, FeedStatus } from '../core/feed.ts';
 import type { FeedAdapter, FeedMessage } from './adapter.ts';
+import { MAX_SYMBOLS_PER_LATE_SUBSCRIBE, upstreamMaxPayloadBytes } from './frame-cap.ts';
 
 /** One upstream connection's target, protocol and limits; every limit has a default of ours. */
 export interface UpstreamOptions {
@@ -65,31 +66,6 @@ export interface UpstreamOptions {
  */
 export const DEFAULT_STABLE_AFTER_MS = 30_000;
 
-/** The frame cap every connection gets at least: ws defaults to 100 MiB, which bounds nothing. */
-const MIN_MAX_PAYLOAD_BYTES = 64 * 1024;
-
-/**
- * Bytes of frame budget per subscribed symbol. An upstream may answer a subscribe with one frame
- * holding the latest quote of every symbol (CONTRACT §1; the simulator does), so the cap must grow
- * with the subscription. The largest native quote without unknown fields: `{"type":"quote",` (16) +
- * `"symbol":"` + 20 characters + `",` (32) + `"bid":`, `"ask":`, `"bidSize":`, `"askSize":`,
- * `"last":`, `"ts":` with a number of up to 24 characters each (31 + 31 + 35 + 35 + 32 + 30) = 242 B,
- * plus a comma in the array: 243 B, rounded up to 256 B.
- */
-const MAX_PAYLOAD_BYTES_PER_SYMBOL = 256;
-
-/**
- * The default frame cap for a connection subscribing `symbolCount` symbols: the larger of 64 KiB and
- * 256 B per symbol. For MAX_SYMBOLS' ceiling of 500: 128,000 B, where the snapshot of 500 symbols of
- * 20 characters with realistic prices measures about 66.6 kB, which a fixed 64 KiB cap refused.
- */
-/**
- * Most symbols in one subscribe frame sent on an open connection: the snapshot an upstream may answer
- * with then fits the smallest frame cap (64 KiB / 256 B). The subscribe sent on 'open' holds the whole
- * set, since that socket's cap was sized for it.
- */
-const MAX_SYMBOLS_PER_LATE_SUBSCRIBE = MIN_MAX_PAYLOAD_BYTES / MAX_PAYLOAD_BYTES_PER_SYMBOL;
-
 /** One upstream connection whose subscription can change while it runs (feeds/hub.ts drives it). */
 export interface UpstreamConnection extends Feed {
   /**
@@ -99,10 +75,6 @@ export interface UpstreamConnection extends Feed {
   subscribe(symbols: readonly string[]): void;
   /** Remove symbols: their quotes stop reaching the handlers now; sent when the socket is open. */
   unsubscribe(symbols: readonly string[]): void;
-}
-
-export function upstreamMaxPayloadBytes(symbolCount: number): number {
-  return Math.max(MIN_MAX_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES_PER_SYMBOL * symbolCount);
 }
 
 // Receiver errors that mean "the upstream sent a bad frame" (ws closes with 1009 or 1007), as opposed

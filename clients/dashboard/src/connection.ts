@@ -14,86 +14,16 @@
  * - A symbol change keeps the old stream until the new one has answered 200 (make before break),
  *   so a rejected symbol never blanks the board.
  *
- * About 300 lines because it is the page's one state machine, kept whole so every transition
- * reads in one place. Payload checks (clients/sse/contract.ts, shared with the terminal clients),
- * the backoff (clients/sse/backoff.ts, likewise) and the refusal probe (probe.ts) live elsewhere.
+ * The page's one state machine, kept whole so every transition reads in one place. What it takes and
+ * reports (connection-api.ts), payload checks (clients/sse/contract.ts, shared with the terminal
+ * clients), the backoff (clients/sse/backoff.ts, likewise) and the refusal probe (probe.ts) live
+ * elsewhere.
  * @see docs/CONTRACT.md §2, docs/dashboard.md
  */
 import { DEFAULT_RETRY_MS, ReconnectPolicy } from '../../sse/backoff.ts';
-import {
-  decodeMessage,
-  type ContractEvent,
-  type QuoteData,
-  type ReadyData,
-  type StatusData,
-} from '../../sse/contract.ts';
-import { probeStream, type ProbeResult, type Rejection } from './probe.ts';
-
-/** What the connection is doing, for the status bar. */
-export type Phase =
-  | { kind: 'idle' }
-  | { kind: 'connecting' }
-  | { kind: 'live'; closesAt: number | null }
-  | {
-      kind: 'rotating';
-      /** The `end` event's reason, or `unknown` when its payload broke the contract. */
-      reason: string;
-      quotes: number | undefined;
-      reconnectAt: number | null;
-    }
-  | {
-      kind: 'reconnecting';
-      cause: 'cut' | 'unreachable' | 'refused';
-      lastEventId: string;
-      attempt: number;
-      /** When our own retry fires; `null` while the browser's `EventSource` is retrying. */
-      retryAt: number | null;
-      detail?: string;
-    }
-  | { kind: 'rejected'; rejection: Rejection };
-
-/** Running totals shown in the status bar. */
-export interface Counters {
-  /** Streams answered 200, including the browser's own reconnects. */
-  streams: number;
-  /** Streams the gateway ended on purpose with `end`. */
-  ends: number;
-  /** Streams that stopped without `end`. */
-  cuts: number;
-  /** Events whose payload did not match the contract (skipped, never fatal). */
-  skipped: number;
-}
-
-/** Callbacks and injectable globals; see {@link createConnection}. */
-export interface ConnectionOptions {
-  url(symbols: readonly string[]): string;
-  /**
-   * Pause before reopening after `end`, and the floor of every backoff: `EventSource` hides the
-   * `retry:` field, so this stands in for it. @defaultValue the contract's `RETRY_MS` default (1000)
-   */
-  reconnectAfterEndMs?: number;
-  onPhase(phase: Phase): void;
-  /** The symbols now being streamed (after a 200), or `[]`. */
-  onApplied(symbols: string[]): void;
-  /** The gateway refused `symbols` for good (a 4xx); `candidate` says whether the old stream is still running. */
-  onRejected(rejection: Rejection, symbols: string[], candidate: boolean): void;
-  onReady(ready: ReadyData): void;
-  onQuote(quote: QuoteData, receivedAt: number): void;
-  onUpstream(status: StatusData): void;
-  /** Any event arrived (heartbeat comments never reach `EventSource` listeners). */
-  onEvent(receivedAt: number, lastEventId: string): void;
-  onCounters(counters: Counters): void;
-  now?: () => number;
-  random?: () => number;
-  fetch?: typeof fetch;
-  EventSource?: typeof EventSource;
-}
-
-/** What the page can ask of its connection. */
-export interface Connection {
-  setSymbols(symbols: readonly string[]): void;
-  close(): void;
-}
+import { decodeMessage, type ContractEvent } from '../../sse/contract.ts';
+import type { Connection, ConnectionOptions, Counters, Phase } from './connection-api.ts';
+import { probeStream, type ProbeResult } from './probe.ts';
 
 interface Stream {
   es: EventSource;
@@ -293,9 +223,15 @@ export function createConnection(options: ConnectionOptions): Connection {
     return probeStream(options.url(symbols), fetchImpl, probes.signal);
   }
 
-  function replaceCurrent(symbols: string[]): void {
+  /** Stop the applied stream and any reopen pending for it. */
+  function closeCurrent(): void {
     clearTimeout(timer);
     current?.es.close();
+    current = null;
+  }
+
+  function replaceCurrent(symbols: string[]): void {
+    closeCurrent();
     applied = symbols;
     options.onApplied([...applied]);
     policy.reset();
@@ -316,9 +252,7 @@ export function createConnection(options: ConnectionOptions): Connection {
       if (symbols.join(',') === wanted.join(',') && phase.kind !== 'rejected') return;
       dropCandidate();
       if (symbols.length === 0) {
-        clearTimeout(timer);
-        current?.es.close();
-        current = null;
+        closeCurrent();
         applied = [];
         options.onApplied([]);
         setPhase({ kind: 'idle' });
@@ -330,9 +264,7 @@ export function createConnection(options: ConnectionOptions): Connection {
     },
     close() {
       dropCandidate();
-      clearTimeout(timer);
-      current?.es.close();
-      current = null;
+      closeCurrent();
       probes.abort();
       setPhase({ kind: 'idle' });
     },

@@ -7,7 +7,7 @@
  * Heartbeat comments never reach `EventSource` listeners ([spec] lines starting with ":" are
  * ignored), so "last event" is the age of the last `ready`, `quote`, `status` or `end`.
  */
-import type { Counters, Phase } from './connection.ts';
+import type { Counters, Phase } from './connection-api.ts';
 import type { Rejection } from './probe.ts';
 import type { StatusData } from '../../sse/contract.ts';
 import { formatAge, formatMinutesSeconds, formatMs } from './format.ts';

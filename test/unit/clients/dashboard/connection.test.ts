@@ -4,12 +4,8 @@
  * The same page in Chromium: test/browser/dashboard.test.ts.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  createConnection,
-  type ConnectionOptions,
-  type Counters,
-  type Phase,
-} from '../../../../clients/dashboard/src/connection.ts';
+import type { ConnectionOptions, Counters, Phase } from '../../../../clients/dashboard/src/connection-api.ts';
+import { createConnection } from '../../../../clients/dashboard/src/connection.ts';
 import { MAX_BACKOFF_MS } from '../../../../clients/sse/backoff.ts';
 import type { QuoteData } from '../../../../clients/sse/contract.ts';
 
