@@ -85,6 +85,7 @@ const unsubscribeFrames = (symbols: readonly string[]): string[] =>
  */
 export const nativeAdapter: FeedAdapter = {
   name: 'native',
+  credentialNames: [],
   subscribeFrames,
   unsubscribeFrames,
   decode: decodeNativeFrame,

@@ -222,7 +222,7 @@ export function createUpstream(options: UpstreamOptions): UpstreamConnection {
         if (wanted.has(message.quote.symbol)) handlers.onQuote(message.quote);
       } else if (message.type === 'error') {
         handlers.onUpstreamError?.(message.code, message.message);
-      } else {
+      } else if (message.type === 'subscribed') {
         log.debug('upstream subscribed', { symbolCount: message.symbols.length });
       }
     }
