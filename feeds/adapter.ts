@@ -17,7 +17,8 @@ import type { Quote } from '../core/quote.ts';
  * Why an upstream refused the whole connection (CONTRACT §2: a `status` `unavailable` carries it as
  * `reason`). The upstream client backs off from a refusal instead of redialling it in a loop.
  */
-export type RefusalReason = 'auth_failed' | 'too_many_connections' | 'not_entitled' | 'rate_limited' | 'refused';
+export type RefusalReason =
+  'auth_failed' | 'too_many_connections' | 'not_entitled' | 'rate_limited' | 'refused';
 
 /** A message from the upstream, normalised. */
 export type FeedMessage =
@@ -94,6 +95,13 @@ export interface FeedAdapter {
    * symbols are subscribed again.
    */
   readonly rejectionDropsBatch?: boolean;
+  /**
+   * The most symbols one connection may hold (Binance: 1024 streams). The adapter cannot enforce it,
+   * since it sees each subscribe on its own; the upstream client subscribes at most this many and
+   * answers the rest with a `rejected` message, code `symbol_limit`, instead of sending what the
+   * vendor would drop. Undefined: the vendor sets no such limit.
+   */
+  readonly maxSymbols?: number;
   /**
    * Frames that subscribe `symbols` (gateway spelling; the adapter translates), chunked within the
    * vendor's limits. None for an empty list.

@@ -7,10 +7,16 @@
  * @see docs/CONTRACT.md §2 Configuration (`FEED`)
  */
 import type { FeedAdapter } from './adapter.ts';
+import { binanceAdapter } from './binance.ts';
+import { coinbaseAdapter } from './coinbase.ts';
+import { krakenAdapter } from './kraken.ts';
 import { nativeAdapter } from './native.ts';
 
 const ADAPTERS: Readonly<Record<string, FeedAdapter>> = Object.freeze({
   [nativeAdapter.name]: nativeAdapter,
+  [coinbaseAdapter.name]: coinbaseAdapter,
+  [krakenAdapter.name]: krakenAdapter,
+  [binanceAdapter.name]: binanceAdapter,
 });
 
 /** Every name `FEED` accepts, in registry order. */
