@@ -7,10 +7,16 @@
  * @see docs/CONTRACT.md §2 Configuration (`FEED`)
  */
 import type { FeedAdapter } from './adapter.ts';
+import { alpacaAdapter } from './alpaca.ts';
+import { finnhubAdapter } from './finnhub.ts';
+import { massiveAdapter } from './massive.ts';
 import { nativeAdapter } from './native.ts';
 
 const ADAPTERS: Readonly<Record<string, FeedAdapter>> = Object.freeze({
   [nativeAdapter.name]: nativeAdapter,
+  [alpacaAdapter.name]: alpacaAdapter,
+  [finnhubAdapter.name]: finnhubAdapter,
+  [massiveAdapter.name]: massiveAdapter,
 });
 
 /** Every name `FEED` accepts, in registry order. */
