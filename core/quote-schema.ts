@@ -14,8 +14,11 @@ export const quoteSchema = {
     bidSize: { type: 'number' },
     askSize: { type: 'number' },
     last: { type: 'number' },
+    lastSize: { type: 'number' },
     ts: { type: 'number' },
   },
-  required: ['symbol', 'bid', 'ask', 'ts'],
+  // `bid` and `ask` are optional for trade-only updates (core/quote.ts validateQuote guarantees a
+  // two-sided or a trade-only quote); an absent field is omitted, never written as null or 0.
+  required: ['symbol', 'ts'],
   additionalProperties: false,
 } as const;

@@ -55,28 +55,24 @@ const serializeQuote = (function anonymous(validator, serializer) {
       throw new Error('"symbol" is required!');
     }
 
-    const value_bid_2 = obj['bid'];
-    if (value_bid_2 !== undefined) {
-      json += ',"bid":';
-      json += asNumber(value_bid_2);
-    } else {
-      throw new Error('"bid" is required!');
-    }
-
-    const value_ask_3 = obj['ask'];
-    if (value_ask_3 !== undefined) {
-      json += ',"ask":';
-      json += asNumber(value_ask_3);
-    } else {
-      throw new Error('"ask" is required!');
-    }
-
-    const value_ts_4 = obj['ts'];
-    if (value_ts_4 !== undefined) {
+    const value_ts_2 = obj['ts'];
+    if (value_ts_2 !== undefined) {
       json += ',"ts":';
-      json += asNumber(value_ts_4);
+      json += asNumber(value_ts_2);
     } else {
       throw new Error('"ts" is required!');
+    }
+
+    const value_bid_3 = obj['bid'];
+    if (value_bid_3 !== undefined) {
+      json += ',"bid":';
+      json += asNumber(value_bid_3);
+    }
+
+    const value_ask_4 = obj['ask'];
+    if (value_ask_4 !== undefined) {
+      json += ',"ask":';
+      json += asNumber(value_ask_4);
     }
 
     const value_bidSize_5 = obj['bidSize'];
@@ -95,6 +91,12 @@ const serializeQuote = (function anonymous(validator, serializer) {
     if (value_last_7 !== undefined) {
       json += ',"last":';
       json += asNumber(value_last_7);
+    }
+
+    const value_lastSize_8 = obj['lastSize'];
+    if (value_lastSize_8 !== undefined) {
+      json += ',"lastSize":';
+      json += asNumber(value_lastSize_8);
     }
 
     return json + JSON_STR_END_OBJECT;

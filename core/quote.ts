@@ -3,22 +3,29 @@
  *
  * fast-json-stringify writes a `null` number as `0` and throws on `NaN`, so every quote is checked
  * here, at the edge, before it can reach the serializer: prices finite and positive, sizes finite and
- * non-negative, bid ≤ ask, `ts` a plausible epoch-ms. A quote that fails is dropped and counted by
- * the caller, never thrown.
+ * non-negative, bid ≤ ask, `ts` a plausible epoch-ms. A quote is two-sided (`bid` and `ask`) or
+ * trade-only (`last` without `bid` and `ask`, as Finnhub sends). A quote that fails is dropped and
+ * counted by the caller, never thrown.
  * @see docs/CONTRACT.md §1
  * @see docs/decisions/004-quote-validation.md
  */
 import serialize from './quote-serializer.generated.js';
 import { MAX_SYMBOL_LENGTH } from './symbols.ts';
 
-/** One top-of-book quote, as every feed adapter normalises it. */
+/**
+ * One quote, as every feed adapter normalises it: top of book (`bid` and `ask` together), or a
+ * trade-only update (`last`, no `bid` or `ask`) from a feed that publishes no book. validateQuote
+ * guarantees one of the two; never both absent, never one side alone.
+ */
 export interface Quote {
   symbol: string;
-  bid: number;
-  ask: number;
+  bid?: number;
+  ask?: number;
   bidSize?: number;
   askSize?: number;
   last?: number;
+  /** Size of the last trade (shares or base-currency units; 0 where the vendor reports none). */
+  lastSize?: number;
   /** Epoch milliseconds; may carry a fraction. */
   ts: number;
 }
@@ -75,8 +82,17 @@ function isPlausibleTs(ts: unknown, nowMs: number): ts is number {
   return typeof ts === 'number' && ts >= MIN_QUOTE_TS_MS && ts <= nowMs + MAX_QUOTE_TS_AHEAD_MS;
 }
 
+/** A field that is absent: a feed that writes null for "none" (no trade yet, no book) means absent. */
+const isAbsent = (v: unknown): v is undefined | null => v === undefined || v === null;
+
 /**
  * Check a quote-shaped value and copy out only the known fields.
+ *
+ * Either both `bid` and `ask` are present (a two-sided quote, `last` optional) or neither is and
+ * `last` is (a trade-only update). A one-sided quote (only `bid` or only `ask`) is refused as
+ * `bad_price`: the contract expresses an empty side as a size of 0 beside a price, and a board row with
+ * one price and a blank would read as a stale or broken quote. Sizes are checked wherever they appear
+ * but kept only beside their price (`bidSize`/`askSize` on a two-sided quote, `lastSize` with `last`).
  *
  * A crossed quote (bid > ask) is refused: downstream a negative spread would mislead a trader, and
  * every feed we adapt publishes top-of-book where a crossed book is transient. A locked quote
@@ -91,19 +107,26 @@ export function validateQuote(raw: unknown, nowMs: number = Date.now()): QuoteCh
   if (typeof r.symbol !== 'string' || r.symbol.length === 0 || r.symbol.length > MAX_SYMBOL_LENGTH) {
     return { ok: false, reason: 'bad_symbol' };
   }
-  if (!isPrice(r.bid) || !isPrice(r.ask)) return { ok: false, reason: 'bad_price' };
-  // `last` is optional (quote-only feeds); a feed that writes null for "no trade yet" means absent.
-  if (r.last !== undefined && r.last !== null && !isPrice(r.last)) return { ok: false, reason: 'bad_price' };
-  if ((r.bidSize !== undefined && !isSize(r.bidSize)) || (r.askSize !== undefined && !isSize(r.askSize))) {
-    return { ok: false, reason: 'bad_size' };
+  const twoSided = !isAbsent(r.bid) || !isAbsent(r.ask);
+  if (twoSided ? !isPrice(r.bid) || !isPrice(r.ask) : !isPrice(r.last))
+    return { ok: false, reason: 'bad_price' };
+  if (!isAbsent(r.last) && !isPrice(r.last)) return { ok: false, reason: 'bad_price' };
+  for (const size of [r.bidSize, r.askSize, r.lastSize]) {
+    if (size !== undefined && !isSize(size)) return { ok: false, reason: 'bad_size' };
   }
   // NaN and ±Infinity fail both comparisons, so no separate finiteness check is needed.
   if (!isPlausibleTs(r.ts, nowMs)) return { ok: false, reason: 'bad_ts' };
-  if (r.bid > r.ask) return { ok: false, reason: 'crossed' };
+  if (twoSided && (r.bid as number) > (r.ask as number)) return { ok: false, reason: 'crossed' };
 
-  const quote: Quote = { symbol: r.symbol, bid: r.bid, ask: r.ask, ts: r.ts };
-  if (r.bidSize !== undefined) quote.bidSize = r.bidSize as number;
-  if (r.askSize !== undefined) quote.askSize = r.askSize as number;
-  if (r.last !== undefined && r.last !== null) quote.last = r.last as number;
+  const quote: Quote = twoSided
+    ? { symbol: r.symbol, bid: r.bid as number, ask: r.ask as number, ts: r.ts }
+    : { symbol: r.symbol, ts: r.ts };
+  // A size is kept only beside its price: a bid size on a trade-only update describes nothing.
+  if (twoSided && r.bidSize !== undefined) quote.bidSize = r.bidSize as number;
+  if (twoSided && r.askSize !== undefined) quote.askSize = r.askSize as number;
+  if (!isAbsent(r.last)) {
+    quote.last = r.last as number;
+    if (r.lastSize !== undefined) quote.lastSize = r.lastSize as number;
+  }
   return { ok: true, quote };
 }

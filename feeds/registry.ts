@@ -10,6 +10,9 @@ import type { FeedAdapter } from './adapter.ts';
 import { binanceAdapter } from './binance.ts';
 import { coinbaseAdapter } from './coinbase.ts';
 import { krakenAdapter } from './kraken.ts';
+import { alpacaAdapter } from './alpaca.ts';
+import { finnhubAdapter } from './finnhub.ts';
+import { massiveAdapter } from './massive.ts';
 import { nativeAdapter } from './native.ts';
 
 const ADAPTERS: Readonly<Record<string, FeedAdapter>> = Object.freeze({
@@ -17,6 +20,9 @@ const ADAPTERS: Readonly<Record<string, FeedAdapter>> = Object.freeze({
   [coinbaseAdapter.name]: coinbaseAdapter,
   [krakenAdapter.name]: krakenAdapter,
   [binanceAdapter.name]: binanceAdapter,
+  [alpacaAdapter.name]: alpacaAdapter,
+  [finnhubAdapter.name]: finnhubAdapter,
+  [massiveAdapter.name]: massiveAdapter,
 });
 
 /** Every name `FEED` accepts, in registry order. */

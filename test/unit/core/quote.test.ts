@@ -91,9 +91,10 @@ describe('validateQuote', () => {
 });
 
 describe('serializeQuote', () => {
-  // fast-json-stringify writes the schema's `required` fields first, then the optional ones in schema
-  // order. The contract example lists `ts` last; JSON key order carries no meaning, but these bytes
-  // are what clients see, so the order is pinned here.
+  // fast-json-stringify writes the schema's `required` fields (`symbol`, `ts`) first, then the
+  // optional ones in schema order (`bid` and `ask` became optional for trade-only quotes). The
+  // contract example lists `ts` last; JSON key order carries no meaning, but these bytes are what
+  // clients see, so the order is pinned here.
   it('writes one line of JSON with required fields first, in a fixed order', () => {
     const quote: Quote = {
       ts: 1732280000123,
@@ -108,20 +109,20 @@ describe('serializeQuote', () => {
     const json = serializeQuote(quote);
 
     expect(json).toBe(
-      '{"symbol":"AAPL","bid":189.12,"ask":189.14,"ts":1732280000123,"bidSize":300,"askSize":200,"last":189.13}',
+      '{"symbol":"AAPL","ts":1732280000123,"bid":189.12,"ask":189.14,"bidSize":300,"askSize":200,"last":189.13}',
     );
   });
 
   it('omits absent optional fields', () => {
     const json = serializeQuote({ symbol: 'EURUSD', bid: 1.0841, ask: 1.0842, ts: 1732280000123 });
 
-    expect(json).toBe('{"symbol":"EURUSD","bid":1.0841,"ask":1.0842,"ts":1732280000123}');
+    expect(json).toBe('{"symbol":"EURUSD","ts":1732280000123,"bid":1.0841,"ask":1.0842}');
   });
 
   it('keeps a fractional ts', () => {
     const json = serializeQuote({ symbol: 'BTC-USD', bid: 1, ask: 2, ts: 1732280000123.456 });
 
-    expect(json).toBe('{"symbol":"BTC-USD","bid":1,"ask":2,"ts":1732280000123.456}');
+    expect(json).toBe('{"symbol":"BTC-USD","ts":1732280000123.456,"bid":1,"ask":2}');
   });
 
   it('never writes fields outside the schema', () => {
@@ -149,6 +150,73 @@ describe('serializeQuote', () => {
     const json = serializeQuote(quote);
 
     expect(JSON.parse(json)).toEqual(quote);
+  });
+});
+
+describe('validateQuote: trade-only quotes', () => {
+  const TRADE = { symbol: 'BINANCE:BTCUSDT', last: 7296.89, lastSize: 0.011467, ts: 1575526691134 };
+
+  it('accepts last and lastSize without bid and ask (Finnhub trades)', () => {
+    const result = validateQuote({ ...TRADE });
+
+    expect(result).toEqual({ ok: true, quote: TRADE });
+  });
+
+  it('accepts a trade without a size, and a size of 0 (price updates from exchanges without trades)', () => {
+    expect(validateQuote({ symbol: 'AAPL', last: 1, ts: TRADE.ts })).toEqual({
+      ok: true,
+      quote: { symbol: 'AAPL', last: 1, ts: TRADE.ts },
+    });
+    expect(validateQuote({ ...TRADE, lastSize: 0 }).ok).toBe(true);
+  });
+
+  it('treats null bid and ask as absent', () => {
+    const result = validateQuote({ ...TRADE, bid: null, ask: null });
+
+    expect(result).toEqual({ ok: true, quote: TRADE });
+  });
+
+  it('keeps lastSize beside bid and ask when the quote carries a trade too', () => {
+    const result = validateQuote({ ...FULL, lastSize: 12 });
+
+    expect(result).toEqual({ ok: true, quote: { ...FULL, lastSize: 12 } });
+  });
+
+  it('drops sizes that have no price beside them', () => {
+    expect(validateQuote({ ...TRADE, bidSize: 100, askSize: 200 })).toEqual({ ok: true, quote: TRADE });
+    expect(validateQuote({ symbol: 'AAPL', bid: 1, ask: 2, lastSize: 5, ts: TRADE.ts })).toEqual({
+      ok: true,
+      quote: { symbol: 'AAPL', bid: 1, ask: 2, ts: TRADE.ts },
+    });
+  });
+
+  it.each([
+    ['no price at all', { symbol: 'AAPL', ts: TRADE.ts }, 'bad_price'],
+    ['a one-sided quote (bid only)', { symbol: 'AAPL', bid: 1, last: 1, ts: TRADE.ts }, 'bad_price'],
+    ['a one-sided quote (ask only)', { symbol: 'AAPL', ask: 1, ts: TRADE.ts }, 'bad_price'],
+    ['a null last without a book', { ...TRADE, last: null }, 'bad_price'],
+    ['a zero last without a book', { ...TRADE, last: 0 }, 'bad_price'],
+    ['a negative lastSize', { ...TRADE, lastSize: -1 }, 'bad_size'],
+    ['a NaN lastSize', { ...TRADE, lastSize: Number.NaN }, 'bad_size'],
+    ['a string lastSize', { ...TRADE, lastSize: '0.5' }, 'bad_size'],
+    ['a negative bidSize even without a bid', { ...TRADE, bidSize: -1 }, 'bad_size'],
+    ['a trade in seconds', { ...TRADE, ts: 1575526691 }, 'bad_ts'],
+  ])('rejects %s', (_name, raw, reason) => {
+    expect(validateQuote(raw)).toEqual({ ok: false, reason });
+  });
+
+  it('serialises a trade-only quote without bid or ask, never as 0 or null', () => {
+    const json = serializeQuote(TRADE);
+
+    expect(json).toBe('{"symbol":"BINANCE:BTCUSDT","ts":1575526691134,"last":7296.89,"lastSize":0.011467}');
+  });
+
+  it('serialises lastSize after last on a full quote', () => {
+    const json = serializeQuote({ ...FULL, lastSize: 12 });
+
+    expect(json).toBe(
+      '{"symbol":"AAPL","ts":1732280000123,"bid":189.12,"ask":189.14,"bidSize":300,"askSize":200,"last":189.13,"lastSize":12}',
+    );
   });
 });
 

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { validateQuote } from '../../../core/quote.ts';
 import { coinbaseAdapter } from '../../../feeds/coinbase.ts';
 import {
   ERROR_OTHER,
@@ -11,15 +10,6 @@ import {
   TICKER_RECEIVED_MS as NOW,
 } from '../../fixtures/vendors/coinbase.ts';
 
-/**
- * Whether core/quote.ts passes `lastSize` on yet (another change adds it): the ticker's `last_size`
- * must appear exactly when it does, so this suite stays exact before and after that change.
- */
-const QUOTE_KEEPS_LAST_SIZE =
-  'lastSize' in
-  ((validateQuote({ symbol: 'A', bid: 1, ask: 1, ts: NOW, lastSize: 1 }, NOW) as { quote?: object }).quote ??
-    {});
-
 const TICKER_QUOTE = {
   symbol: 'ETH-USD',
   bid: 1285.04,
@@ -27,7 +17,7 @@ const TICKER_QUOTE = {
   bidSize: 0.46688654,
   askSize: 1.5663704,
   last: 1285.22,
-  ...(QUOTE_KEEPS_LAST_SIZE ? { lastSize: 11.4396987 } : {}),
+  lastSize: 11.4396987,
 };
 /** 2022-10-19T23:28:22.061769Z: the whole milliseconds, then the microseconds as a fraction. */
 const TICKER_TS = Date.UTC(2022, 9, 19, 23, 28, 22, 61) + 0.769;

@@ -43,6 +43,7 @@ const quoteLike = fc.record(
     bidSize: anyValue,
     askSize: anyValue,
     last: anyValue,
+    lastSize: anyValue,
     ts: anyValue,
     extra: fc.anything(),
   },
@@ -65,16 +66,24 @@ describe('property: quote validator', () => {
           const r = raw as Record<string, unknown>;
           expect(
             Object.keys(quote).every((k) =>
-              ['symbol', 'bid', 'ask', 'bidSize', 'askSize', 'last', 'ts'].includes(k),
+              ['symbol', 'bid', 'ask', 'bidSize', 'askSize', 'last', 'lastSize', 'ts'].includes(k),
             ),
           ).toBe(true);
           expect(
             typeof quote.symbol === 'string' && quote.symbol.length >= 1 && quote.symbol.length <= 20,
           ).toBe(true);
-          for (const price of [quote.bid, quote.ask]) expect(finite(price) && price > 0).toBe(true);
-          expect(quote.bid).toBeLessThanOrEqual(quote.ask);
+          // [contract §1] two-sided (bid and ask, bid ≤ ask) or trade-only (last, no bid or ask).
+          if ('bid' in quote || 'ask' in quote) {
+            const { bid, ask } = quote as { bid: number; ask: number };
+            for (const price of [bid, ask]) expect(finite(price) && price > 0).toBe(true);
+            expect(bid).toBeLessThanOrEqual(ask);
+          } else {
+            expect('last' in quote).toBe(true);
+            expect('bidSize' in quote || 'askSize' in quote).toBe(false);
+          }
           if ('last' in quote) expect(finite(quote.last) && (quote.last as number) > 0).toBe(true);
-          for (const size of [quote.bidSize, quote.askSize]) {
+          else expect('lastSize' in quote).toBe(false);
+          for (const size of [quote.bidSize, quote.askSize, quote.lastSize]) {
             if (size !== undefined) expect(finite(size) && size >= 0).toBe(true);
           }
           expect(quote.ts).toBeGreaterThanOrEqual(EARLIEST_TS);

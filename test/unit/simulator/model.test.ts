@@ -6,6 +6,15 @@ import { PROFILES, UNIVERSE, symbolSpec, type ProfileName } from '../../../simul
 const START = 1_732_280_000_000;
 const ALL = UNIVERSE.map((spec) => spec.symbol);
 
+/** The simulator always quotes both sides (core/quote.ts also allows trade-only quotes). */
+type BookQuote = Quote & { bid: number; ask: number };
+function book(quote: Quote): BookQuote {
+  if (quote.bid === undefined || quote.ask === undefined) {
+    throw new Error(`simulator quote without bid and ask: ${JSON.stringify(quote)}`);
+  }
+  return quote as BookQuote;
+}
+
 /** Run a market over simulated time, asking once per `stepMs` as the server's ticker would. */
 function simulate(options: {
   seed?: number;
@@ -14,13 +23,13 @@ function simulate(options: {
   fromS?: number;
   toS: number;
   stepMs?: number;
-}): Quote[] {
+}): BookQuote[] {
   const { seed = 42, profile = 'busy', symbols = ALL, fromS = 0, toS, stepMs = 1000 } = options;
   const market = createMarket({ seed, profile: PROFILES[profile], startAt: START });
   for (const symbol of symbols) market.latest(symbol, START + fromS * 1000);
-  const quotes: Quote[] = [];
+  const quotes: BookQuote[] = [];
   for (let at = START + fromS * 1000 + stepMs; at <= START + toS * 1000; at += stepMs) {
-    for (const quote of market.advance(symbols, at)) quotes.push(quote);
+    for (const quote of market.advance(symbols, at)) quotes.push(book(quote));
   }
   return quotes;
 }
@@ -93,7 +102,7 @@ describe('createMarket: quotes look like a real book', () => {
   });
 
   it('quotes liquid names 1 tick wide most of the time and illiquid names wider', () => {
-    const ticksWide = (q: Quote): number => Math.round((q.ask - q.bid) / symbolSpec(q.symbol).tick);
+    const ticksWide = (q: BookQuote): number => Math.round((q.ask - q.bid) / symbolSpec(q.symbol).tick);
     const tierA = quotes.filter((q) => symbolSpec(q.symbol).tier === 'A');
     const tierC = quotes.filter(
       (q) => symbolSpec(q.symbol).tier === 'C' && symbolSpec(q.symbol).kind === 'stock',
@@ -197,7 +206,7 @@ describe('createMarket.latest', () => {
 
     // advance() returns every update it generates, so what it replays is the work the catch-up did.
     const replayed = market.advance(['SPY'], weekLater);
-    const quote = market.latest('SPY', weekLater);
+    const quote = book(market.latest('SPY', weekLater));
 
     // Bounded work: the last 5 s (maxCatchUpMs) of firehose updates, not a week of them.
     expect(replayed.length).toBeGreaterThan(0);
