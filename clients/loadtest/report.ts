@@ -38,7 +38,7 @@ export function formatSummary(s: LoadSummary): string {
     ...(s.requests.firstRefusal ? [`  first refusal         ${printable(s.requests.firstRefusal)}`] : []),
     `  reconnects            ${s.reconnects}`,
     `  stream ends           clean ${s.ends.clean}${counts(s.ends.endReasons)}, cut ${s.ends.cut}${counts(s.ends.cutReasons)}, held open at stop ${s.ends.heldAtStop}`,
-    `  events                ${num(e.total)} (${num(e.perSecond)}/s): quote ${num(e.quote)} (${num(e.quotesPerSecond)}/s), ready ${e.ready}, status ${e.status}, end ${e.end}, unknown ${e.unknown}, invalid ${e.invalid}`,
+    `  events                ${num(e.total)} (${num(e.perSecond)}/s): quote ${num(e.quote)} (${num(e.quotesPerSecond)}/s), ready ${e.ready}, status ${e.status}, rejected ${e.rejected}, end ${e.end}, unknown ${e.unknown}, invalid ${e.invalid}`,
     `  bytes                 ${bytes(s.bytes.total)} (${bytes(s.bytes.perSecond)}/s)`,
     `  heartbeats            ${s.heartbeats}`,
     `  ids                   gaps ${s.ids.gaps} (missing ${s.ids.missing}), out of order ${s.ids.outOfOrder}, invalid ${s.ids.invalid}; end mismatches ${s.endMismatches}`,

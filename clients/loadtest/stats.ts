@@ -66,7 +66,8 @@ export class LoadStats {
   readonly cutReasons = new BoundedCounts();
   /** `end.reason` values: server-chosen strings, so bounded and printable. */
   readonly endReasons = new BoundedCounts();
-  readonly events = { quote: 0, ready: 0, status: 0, end: 0, unknown: 0, invalid: 0 };
+  /** `rejected`: the upstream refused some symbols (a contract event, not a violation, unlike `invalid`). */
+  readonly events = { quote: 0, ready: 0, status: 0, rejected: 0, end: 0, unknown: 0, invalid: 0 };
   heartbeats = 0;
   bytes = 0;
   readonly ids = { gaps: 0, missing: 0, outOfOrder: 0, invalid: 0 };
@@ -108,7 +109,7 @@ export class LoadStats {
   }
   get totalEvents(): number {
     const e = this.events;
-    return e.quote + e.ready + e.status + e.end + e.unknown + e.invalid;
+    return e.quote + e.ready + e.status + e.rejected + e.end + e.unknown + e.invalid;
   }
 }
 

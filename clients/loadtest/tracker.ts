@@ -115,6 +115,9 @@ export class StreamTracker {
       case 'status':
         stats.events.status++;
         return;
+      case 'rejected':
+        stats.events.rejected++; // the upstream refused a symbol: the stream goes on with the others
+        return;
       case 'end':
         stats.events.end++;
         stats.streamEnded(e.data.reason);

@@ -21,21 +21,51 @@ export interface ReadyData {
   closesAt: number;
 }
 
-/** Data of a `quote` event; `ts` is epoch ms and may carry a fraction. */
-export interface QuoteData {
+/** Fields every `quote` carries, whatever the feed; `ts` is epoch ms and may carry a fraction. */
+interface QuoteFields {
   symbol: string;
-  bid: number;
-  ask: number;
   ts: number;
   bidSize?: number;
   askSize?: number;
   last?: number;
+  lastSize?: number;
 }
+
+/** A quote from a feed with a book: `bid` and `ask` always come together. */
+interface BookQuoteData extends QuoteFields {
+  bid: number;
+  ask: number;
+}
+
+/** A quote from a trade-only feed (Finnhub): the last trade, and no `bid` or `ask` at all. */
+interface TradeQuoteData extends QuoteFields {
+  bid?: undefined;
+  ask?: undefined;
+  last: number;
+}
+
+/**
+ * Data of a `quote` event: `symbol` and `ts`, plus `bid` and `ask`, or (trade-only feeds) `last`.
+ * `quote.bid !== undefined` tells the two apart.
+ */
+export type QuoteData = BookQuoteData | TradeQuoteData;
 
 /** Data of a `status` event: the upstream feed's state as the gateway sees it. */
 export interface StatusData {
   feed: 'connected' | 'reconnecting' | 'unavailable' | (string & {});
   attempt?: number;
+  /** Why the upstream refused the connection (`auth_failed`, …), when it said so. */
+  reason?: string;
+}
+
+/**
+ * Data of a `rejected` event (no id): the upstream refused these of the stream's symbols (unknown,
+ * not entitled); the stream goes on with the others.
+ */
+export interface RejectedData {
+  symbols: string[];
+  code: 'unknown_symbol' | (string & {});
+  message: string;
 }
 
 /** Data of the `end` event: the last event of a stream the gateway ended on purpose. */
@@ -54,6 +84,7 @@ export type ContractEvent =
   | { type: 'ready'; data: ReadyData; raw: string }
   | { type: 'quote'; id: string; data: QuoteData; raw: string }
   | { type: 'status'; data: StatusData; raw: string }
+  | { type: 'rejected'; data: RejectedData; raw: string }
   | { type: 'end'; data: EndData; raw: string }
   | { type: 'comment'; text: string }
   | { type: 'retry'; ms: number }
@@ -78,9 +109,10 @@ const isNum = (value: unknown): value is number => typeof value === 'number' && 
 /** An optional field is either absent or of its type: `"last": "n/a"` breaks the contract. */
 const isAbsentOrNum = (value: unknown): boolean => value === undefined || isNum(value);
 
-const QUOTE_NUMBERS = ['bid', 'ask', 'ts'] as const;
-const QUOTE_OPTIONAL_NUMBERS = ['last', 'bidSize', 'askSize'] as const;
+const QUOTE_OPTIONAL_NUMBERS = ['last', 'lastSize', 'bidSize', 'askSize'] as const;
 const READY_NUMBERS = ['throttleMs', 'heartbeatMs', 'closesAt'] as const;
+const isStringList = (value: unknown): boolean =>
+  Array.isArray(value) && value.every((item) => typeof item === 'string');
 
 /** 2000-01-01T00:00:00Z in epoch ms: a `ts` before it comes from a clock in seconds (or worse). */
 const MIN_QUOTE_TS = Date.UTC(2000, 0, 1);
@@ -97,27 +129,53 @@ function isPlausibleTs(ts: number, nowMs: number): boolean {
   return ts >= MIN_QUOTE_TS && ts <= nowMs + MAX_QUOTE_TS_AHEAD_MS;
 }
 
+type KnownEvent = 'quote' | 'ready' | 'status' | 'rejected' | 'end';
+const KNOWN_EVENTS: ReadonlySet<string> = new Set<KnownEvent>([
+  'quote',
+  'ready',
+  'status',
+  'rejected',
+  'end',
+]);
+const isKnown = (event: string): event is KnownEvent => KNOWN_EVENTS.has(event);
+
+/**
+ * The name of the first bad field of a quote, or undefined when it is valid. `bid` and `ask` come
+ * together; without both, the quote is a trade-only feed's and must carry `last` (docs/CONTRACT.md
+ * §2), so a quote with neither a book nor a trade says nothing and is refused.
+ */
+function badQuoteField(fields: Fields): string | undefined {
+  if (typeof fields.symbol !== 'string') return 'symbol';
+  const isTradeOnly = fields.bid === undefined && fields.ask === undefined;
+  if (isTradeOnly && !isNum(fields.last)) return fields.last === undefined ? 'bid, ask or last' : 'last';
+  if (!isTradeOnly) {
+    if (!isNum(fields.bid)) return 'bid';
+    if (!isNum(fields.ask)) return 'ask';
+  }
+  if (!isNum(fields.ts)) return 'ts';
+  return QUOTE_OPTIONAL_NUMBERS.find((name) => !isAbsentOrNum(fields[name]));
+}
+
 /**
  * The name of the first field of `event`'s data that breaks the contract, or undefined when the
  * data is valid. Every field the contract's example shows is required, except those it calls
- * optional (`last` and the sizes of a quote, `attempt` of a status).
+ * optional (`last` and the sizes of a quote, `attempt` and `reason` of a status).
  */
-function badField(event: 'quote' | 'ready' | 'status' | 'end', fields: Fields): string | undefined {
+function badField(event: KnownEvent, fields: Fields): string | undefined {
   switch (event) {
     case 'quote':
-      if (typeof fields.symbol !== 'string') return 'symbol';
-      return (
-        QUOTE_NUMBERS.find((name) => !isNum(fields[name])) ??
-        QUOTE_OPTIONAL_NUMBERS.find((name) => !isAbsentOrNum(fields[name]))
-      );
-    case 'ready': {
-      const { symbols } = fields;
-      if (!Array.isArray(symbols) || !symbols.every((symbol) => typeof symbol === 'string')) return 'symbols';
+      return badQuoteField(fields);
+    case 'ready':
+      if (!isStringList(fields.symbols)) return 'symbols';
       return READY_NUMBERS.find((name) => !isNum(fields[name]));
-    }
     case 'status':
       if (typeof fields.feed !== 'string') return 'feed';
-      return isAbsentOrNum(fields.attempt) ? undefined : 'attempt';
+      if (!isAbsentOrNum(fields.attempt)) return 'attempt';
+      return fields.reason === undefined || typeof fields.reason === 'string' ? undefined : 'reason';
+    case 'rejected':
+      if (!isStringList(fields.symbols)) return 'symbols';
+      if (typeof fields.code !== 'string') return 'code';
+      return typeof fields.message === 'string' ? undefined : 'message';
     case 'end':
       if (typeof fields.reason !== 'string') return 'reason';
       return isNum(fields.quotes) ? undefined : 'quotes';
@@ -133,9 +191,7 @@ function badField(event: 'quote' | 'ready' | 'status' | 'end', fields: Fields): 
 export function decodeMessage(msg: EventSourceMessage, now: () => number = Date.now): ContractEvent {
   const event = msg.event;
   const raw = msg.data;
-  if (event !== 'quote' && event !== 'ready' && event !== 'status' && event !== 'end') {
-    return { type: 'unknown', event, raw };
-  }
+  if (event === undefined || !isKnown(event)) return { type: 'unknown', event, raw };
   const fields = parseObject(raw);
   if (fields === undefined) return { type: 'invalid', event, raw, reason: 'data is not a JSON object' };
   const bad = badField(event, fields);
@@ -153,6 +209,8 @@ export function decodeMessage(msg: EventSourceMessage, now: () => number = Date.
       return { type: 'ready', data: fields as unknown as ReadyData, raw };
     case 'status':
       return { type: 'status', data: fields as unknown as StatusData, raw };
+    case 'rejected':
+      return { type: 'rejected', data: fields as unknown as RejectedData, raw };
     case 'end':
       return {
         type: 'end',

@@ -19,7 +19,16 @@ import {
   TOKEN_ENV,
   TOKEN_PARAM,
 } from '../sse/stream-url.ts';
-import { applyQuote, formatQuoteLine, initialState, painter, renderTable, type TickerState } from './view.ts';
+import {
+  applyQuote,
+  applyRejected,
+  formatQuoteLine,
+  formatStatusDetail,
+  initialState,
+  painter,
+  renderTable,
+  type TickerState,
+} from './view.ts';
 
 const HELP = `Usage: npm run ticker -- SYMBOL... [options]
        node clients/ticker/main.ts AAPL MSFT --url http://localhost:3000/stream
@@ -27,10 +36,13 @@ const HELP = `Usage: npm run ticker -- SYMBOL... [options]
 Follows GET /stream?symbols=... and shows every quote.
 
   On a terminal   an in-place table (bid, ask, last, change since start, sizes, time) with
-                  up/down arrows, and a status line: connection, upstream feed status, countdown
-                  to the stream's planned rotation (closesAt), quotes, reconnects, last id.
-  Piped           one line per quote on stdout: SYMBOL bid=.. ask=.. [last=..] [bidSize=..]
-                  [askSize=..] ts=.. id=..; notices go to stderr.
+                  up/down arrows, and a status line: connection, upstream feed status (with the
+                  upstream's reason, e.g. unavailable (auth_failed)), countdown to the stream's
+                  planned rotation (closesAt), quotes, reconnects, last id. A symbol the
+                  upstream rejected stays in the table as "rejected: CODE".
+  Piped           one line per quote on stdout: SYMBOL [bid=.. ask=..] [last=..] [lastSize=..]
+                  [bidSize=..] [askSize=..] ts=.. id=.. (trade-only feeds send no bid/ask);
+                  notices, rejected symbols included, go to stderr.
 
 Options:
   --url URL     stream endpoint (default ${DEFAULT_STREAM_URL}); symbols given as
@@ -137,11 +149,17 @@ function hooks(state: TickerState, out: Output, verbose: boolean, token: string 
         if (verbose) say(`ready: ${event.raw}`);
       } else if (event.type === 'status') {
         // Every new stream starts with the feed's state; only a change is news.
-        const { feed, attempt } = event.data;
-        if (feed !== state.upstream?.feed || attempt !== state.upstream.attempt) {
-          say(`upstream ${feed}${attempt ? ` (attempt ${attempt})` : ''}`);
+        const { feed, attempt, reason } = event.data;
+        const before = state.upstream;
+        if (feed !== before?.feed || attempt !== before.attempt || reason !== before.reason) {
+          say(`upstream ${feed}${formatStatusDetail(event.data)}`);
         }
         state.upstream = event.data;
+      } else if (event.type === 'rejected') {
+        // The stream goes on with the other symbols; these stay in the table, marked, and are named here.
+        const marked = applyRejected(state, event.data);
+        const { code, message } = event.data;
+        if (marked.length > 0) say(`upstream rejected ${marked.join(', ')}: ${code} (${message})`);
       } else if (event.type === 'end' && verbose) say(`end: ${event.raw}`);
       else if (event.type === 'invalid') say(`ignored a bad ${event.event} event: ${event.reason}`);
       out.changed();

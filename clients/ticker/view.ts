@@ -5,16 +5,18 @@
  * part of a line, so a hostile server cannot write terminal escape sequences.
  */
 import { styleText } from 'node:util';
-import type { QuoteData, ReadyData, StatusData } from '../sse/contract.ts';
+import type { QuoteData, ReadyData, RejectedData, StatusData } from '../sse/contract.ts';
 import { printable } from '../sse/printable.ts';
 
-/** One symbol's row: its latest quote and how the mid price moved. */
+/** One symbol's row: its latest quote and how its price moved, or why the upstream refused it. */
 export interface Row {
   quote: QuoteData | undefined;
-  /** Mid price of the first quote this session, the base of the change column. */
+  /** Price (see {@link priceOf}) of the first quote this session, the base of the change column. */
   firstMid: number | undefined;
-  /** Sign of the last mid-price move: 1 up, -1 down, 0 flat or unknown. */
+  /** Sign of the last price move: 1 up, -1 down, 0 flat or unknown. */
   direction: -1 | 0 | 1;
+  /** Set by a `rejected` event naming the symbol; cleared by its next quote. */
+  rejected: { code: string; message: string } | undefined;
 }
 
 /** Everything the table and status line show. */
@@ -30,7 +32,7 @@ export interface TickerState {
   lastEventId: string | undefined;
 }
 
-const emptyRow = (): Row => ({ quote: undefined, firstMid: undefined, direction: 0 });
+const emptyRow = (): Row => ({ quote: undefined, firstMid: undefined, direction: 0, rejected: undefined });
 
 /** A state with one empty row per requested symbol, in the order they were asked for. */
 export function initialState(symbols: readonly string[]): TickerState {
@@ -48,7 +50,8 @@ export function initialState(symbols: readonly string[]): TickerState {
   };
 }
 
-const mid = (q: QuoteData): number => (q.bid + q.ask) / 2;
+/** The price moves and the change are measured on: the mid, or `last` for a trade-only quote. */
+const priceOf = (q: QuoteData): number => (q.bid === undefined ? q.last : (q.bid + q.ask) / 2);
 
 /**
  * Fold one quote into the state; false (and counted in `ignored`) when its symbol is not one the
@@ -61,16 +64,33 @@ export function applyQuote(state: TickerState, id: string, q: QuoteData): boolea
     state.ignored++;
     return false;
   }
-  const m = mid(q);
+  const m = priceOf(q);
   if (row.quote !== undefined) {
-    const prev = mid(row.quote);
+    const prev = priceOf(row.quote);
     row.direction = m > prev ? 1 : m < prev ? -1 : row.direction;
   }
   row.firstMid ??= m;
   row.quote = q;
+  row.rejected = undefined; // a quote proves the upstream serves the symbol now
   state.quotes++;
   state.lastEventId = id;
   return true;
+}
+
+/**
+ * Mark the requested symbols a `rejected` event names, keeping their rows (a refused symbol stays
+ * visible, with the upstream's code, instead of waiting forever); returns the symbols marked.
+ * Names nobody asked for are skipped, as {@link applyQuote} skips their quotes.
+ */
+export function applyRejected(state: TickerState, rejected: RejectedData): string[] {
+  const marked: string[] = [];
+  for (const symbol of rejected.symbols) {
+    const row = state.rows.get(symbol);
+    if (row === undefined) continue;
+    row.rejected = { code: rejected.code, message: rejected.message };
+    marked.push(symbol);
+  }
+  return marked;
 }
 
 const priceFormat = new Intl.NumberFormat('en-US', {
@@ -89,11 +109,14 @@ export function formatPriceTwoToSixDecimals(value: number | undefined): string {
 
 /**
  * The piped form of a quote: symbol first, then prices as key=value, so `grep AAPL` and
- * `awk '{print $2}'` both work. `ts` is printed as received (epoch ms, maybe fractional).
+ * `awk '{print $2}'` both work. `ts` is printed as received (epoch ms, maybe fractional). Fields
+ * the quote lacks are left out, never printed as 0.
  */
 export function formatQuoteLine(id: string, q: QuoteData): string {
-  let line = `${printable(q.symbol)} bid=${q.bid} ask=${q.ask}`;
+  let line = printable(q.symbol);
+  if (q.bid !== undefined) line += ` bid=${q.bid} ask=${q.ask}`; // a trade-only quote has neither
   if (q.last !== undefined) line += ` last=${q.last}`;
+  if (q.lastSize !== undefined) line += ` lastSize=${q.lastSize}`;
   if (q.bidSize !== undefined) line += ` bidSize=${q.bidSize}`;
   if (q.askSize !== undefined) line += ` askSize=${q.askSize}`;
   return `${line} ts=${q.ts} id=${printable(id)}`;
@@ -125,30 +148,54 @@ export function formatUtcTime(ts: number): string {
 }
 
 const ARROWS = { 1: '▲', [-1]: '▼', 0: '·' } as const;
+/** The width of the three price columns together: a rejected row writes its code across them. */
+const PRICES_WIDTH = 42;
+
+/** The size column: bid×ask for a book quote, the last trade's size for a trade-only one. */
+function formatSizes(q: QuoteData | undefined): string {
+  if (q?.bidSize !== undefined) return `${q.bidSize}×${q.askSize ?? '—'}`;
+  return q?.lastSize !== undefined ? `last ${q.lastSize}` : '';
+}
 
 function renderRow(symbol: string, row: Row, paint: Paint): string {
+  const name = paint('bold', printable(symbol).padEnd(10));
+  if (row.rejected !== undefined) {
+    // Kept in the table, aligned, so the user sees why the symbol never updates.
+    const text = `rejected: ${printable(row.rejected.code, PRICES_WIDTH - 10)}`;
+    return [name, paint('red', '✕'), paint('red', text.padStart(PRICES_WIDTH))].join(' ');
+  }
   const q = row.quote;
   const tone = row.direction === 1 ? 'green' : row.direction === -1 ? 'red' : 'gray';
   const cells = [
     formatPriceTwoToSixDecimals(q?.bid),
     formatPriceTwoToSixDecimals(q?.ask),
     formatPriceTwoToSixDecimals(q?.last),
-  ].map((c) => c.padStart(14));
+  ].map((c) => c.padStart(PRICES_WIDTH / 3));
   let change = '';
   if (q !== undefined && row.firstMid !== undefined && row.firstMid !== 0) {
-    const pct = ((mid(q) - row.firstMid) / row.firstMid) * 100;
+    const pct = ((priceOf(q) - row.firstMid) / row.firstMid) * 100;
     change = `${pct >= 0 ? '+' : ''}${pct.toFixed(2)}%`;
   }
-  const size = q?.bidSize !== undefined ? `${q.bidSize}×${q.askSize ?? '—'}` : '';
   const time = q === undefined ? 'waiting' : formatUtcTime(q.ts);
   return [
-    paint('bold', printable(symbol).padEnd(10)),
+    name,
     paint(tone, ARROWS[row.direction]),
     paint(tone, cells.join('')),
     change.padStart(9),
-    size.padStart(13),
+    formatSizes(q).padStart(13),
     paint('dim', time.padStart(14)),
   ].join(' ');
+}
+
+/**
+ * What follows the feed's state in words: ` (attempt 2)`, ` (auth_failed)` or both, or nothing.
+ * `reason` is server-chosen, so it is escaped and cut like every other such string.
+ */
+export function formatStatusDetail(status: StatusData | undefined): string {
+  const details: string[] = [];
+  if (status?.attempt !== undefined) details.push(`attempt ${status.attempt}`);
+  if (status?.reason !== undefined) details.push(printable(status.reason, 60));
+  return details.length > 0 ? ` (${details.join(', ')})` : '';
 }
 
 /** The status line: connection, upstream feed, rotation countdown and counters. */
@@ -161,10 +208,9 @@ function renderStatus(state: TickerState, now: number, paint: Paint): string {
         ? paint('yellow', '●')
         : paint('red', '●');
   const feed = printable(state.upstream?.feed ?? 'unknown', 40);
-  const attempt = state.upstream?.attempt !== undefined ? ` (attempt ${state.upstream.attempt})` : '';
   const parts = [
     `${dot} ${printable(c)}`,
-    `upstream ${paint(feed === 'connected' ? 'green' : 'yellow', feed)}${attempt}`,
+    `upstream ${paint(feed === 'connected' ? 'green' : 'yellow', feed)}${formatStatusDetail(state.upstream)}`,
   ];
   if (state.ready !== undefined) parts.push(formatRotationCountdown(state.ready.closesAt, now));
   parts.push(`${state.quotes} quotes`);

@@ -1,9 +1,12 @@
 /**
  * The quote table: one row per symbol with bid, ask, last, spread, sizes, change since first seen
- * and a sparkline; an up/down flash on every update. Rows are selected with a click anywhere on
+ * and a sparkline; an up/down flash on every update. A trade-only feed's row shows `last` and its
+ * size, with dashes for bid, ask and spread; a symbol the upstream rejected keeps its row, with a
+ * "rejected: CODE" badge. Rows are selected with a click anywhere on
  * the row, or from the keyboard: each symbol is a button (Tab, Enter/Space), and the arrow keys,
  * Home and End move the selection between rows.
  */
+import type { QuoteData } from '../../sse/contract.ts';
 import type { SymbolState } from './quote-book.ts';
 import { midOf, priceOf } from './quote-book.ts';
 import { formatChange, formatPriceFixed } from './format.ts';
@@ -24,11 +27,16 @@ export interface Board {
   select(symbol: string | null): void;
   /** Flags rows the gateway named in a 400's `invalid` list (the user can then remove them). */
   markInvalid(symbols: readonly string[]): void;
+  /** Badges `symbol`'s row as refused by the upstream (a `rejected` event) until its next quote. */
+  markRejected(symbol: string, code: string, message: string): void;
+  /** The upstream's code for a rejected row, or undefined. */
+  rejectedCode(symbol: string): string | undefined;
 }
 
 interface Row {
   tr: HTMLTableRowElement;
   button: HTMLButtonElement;
+  badge: HTMLElement;
   cells: Record<'bid' | 'ask' | 'last' | 'spread' | 'size' | 'change', HTMLTableCellElement>;
   changeAmount: HTMLElement;
   changePercent: HTMLElement;
@@ -43,6 +51,16 @@ function must<T extends Element>(parent: ParentNode, selector: string): T {
   const found = parent.querySelector<T>(selector);
   if (!found) throw new TypeError(`dashboard markup is missing ${selector}`);
   return found;
+}
+
+const count = (n: number | undefined): string => n?.toLocaleString('en-US') ?? '—';
+
+/** Bid × ask sizes, or the last trade's size for a trade-only quote, or a dash. */
+function formatSizes(quote: QuoteData): string {
+  if (quote.bidSize !== undefined || quote.askSize !== undefined) {
+    return `${count(quote.bidSize)} × ${count(quote.askSize)}`;
+  }
+  return count(quote.lastSize);
 }
 
 /** Builds the board inside `tbody` from the row `<template>`. */
@@ -75,6 +93,7 @@ export function createBoard(options: BoardOptions): Board {
     return {
       tr,
       button,
+      badge: must<HTMLElement>(tr, '.badge'),
       cells,
       changeAmount: must<HTMLElement>(tr, '.change-amount'),
       changePercent: must<HTMLElement>(tr, '.change-percent'),
@@ -91,6 +110,12 @@ export function createBoard(options: BoardOptions): Board {
       duration: 450,
       easing: 'ease-out',
     });
+  }
+
+  /** Tells the stylesheet whether a trade-only row is on the board (phones then keep the Last column). */
+  function showsTrades(): void {
+    const hasTrades = [...rows.values()].some((row) => row.tr.dataset.kind === 'trade');
+    options.tbody.closest('table')?.toggleAttribute('data-has-trades', hasTrades);
   }
 
   options.tbody.addEventListener('click', (event) => {
@@ -130,6 +155,7 @@ export function createBoard(options: BoardOptions): Board {
         rows.set(symbol, row); // re-insert so the map keeps the requested order
         options.tbody.append(row.tr);
       }
+      showsTrades();
     },
     update(state) {
       const row = rows.get(state.symbol);
@@ -139,11 +165,9 @@ export function createBoard(options: BoardOptions): Board {
       row.cells.bid.textContent = price(quote.bid);
       row.cells.ask.textContent = price(quote.ask);
       row.cells.last.textContent = price(quote.last);
-      row.cells.spread.textContent = price(quote.ask - quote.bid);
-      row.cells.size.textContent =
-        quote.bidSize === undefined && quote.askSize === undefined
-          ? '—'
-          : `${quote.bidSize?.toLocaleString('en-US') ?? '—'} × ${quote.askSize?.toLocaleString('en-US') ?? '—'}`;
+      // A trade-only quote has no book: no spread, and the size is the last trade's.
+      row.cells.spread.textContent = price(quote.bid === undefined ? undefined : quote.ask - quote.bid);
+      row.cells.size.textContent = formatSizes(quote);
       const delta = priceOf(quote) - state.reference;
       const change = formatChange(delta, state.reference, decimals);
       row.changeAmount.textContent = change.amount;
@@ -152,7 +176,11 @@ export function createBoard(options: BoardOptions): Board {
       row.spark.setAttribute('points', sparklinePoints(state.mids));
       const first = state.mids[0];
       row.spark.dataset.tick = first === undefined || midOf(quote) >= first ? 'up' : 'down';
+      row.tr.dataset.kind = quote.bid === undefined ? 'trade' : 'book';
+      showsTrades();
       delete row.tr.dataset.invalid;
+      delete row.tr.dataset.rejected; // a quote proves the upstream serves the symbol now
+      row.badge.hidden = true;
       if (!previous) return;
       flash(row.cells.bid, quote.bid, previous.bid);
       flash(row.cells.ask, quote.ask, previous.ask);
@@ -171,5 +199,14 @@ export function createBoard(options: BoardOptions): Board {
         if (row) row.tr.dataset.invalid = 'true';
       }
     },
+    markRejected(symbol, code, message) {
+      const row = rows.get(symbol);
+      if (!row) return;
+      row.tr.dataset.rejected = code;
+      row.badge.textContent = `rejected: ${code}`;
+      row.badge.title = message;
+      row.badge.hidden = false;
+    },
+    rejectedCode: (symbol) => rows.get(symbol)?.tr.dataset.rejected,
   };
 }

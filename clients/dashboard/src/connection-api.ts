@@ -3,7 +3,7 @@
  * what it takes (the callbacks and injectable globals), what it offers, and what it reports (the
  * phase the status bar shows and the running totals beside it).
  */
-import type { QuoteData, ReadyData, StatusData } from '../../sse/contract.ts';
+import type { QuoteData, ReadyData, RejectedData, StatusData } from '../../sse/contract.ts';
 import type { Rejection } from './probe.ts';
 
 /** What the connection is doing, for the status bar. */
@@ -57,6 +57,8 @@ export interface ConnectionOptions {
   onReady(ready: ReadyData): void;
   onQuote(quote: QuoteData, receivedAt: number): void;
   onUpstream(status: StatusData): void;
+  /** The upstream refused some of the stream's symbols (a `rejected` event); the stream goes on. */
+  onSymbolsRejected(rejected: RejectedData): void;
   /** Any event arrived (heartbeat comments never reach `EventSource` listeners). */
   onEvent(receivedAt: number, lastEventId: string): void;
   onCounters(counters: Counters): void;

@@ -75,6 +75,7 @@ export function createConnection(options: ConnectionOptions): Connection {
     on('ready', (event) => streamOnReady(stream, event));
     on('quote', (event) => streamOnQuote(stream, event));
     on('status', (event) => streamOnStatus(stream, event));
+    on('rejected', (event) => streamOnRejected(stream, event));
     on('end', (event) => streamOnEnd(stream, event));
     return stream;
   }
@@ -161,6 +162,14 @@ export function createConnection(options: ConnectionOptions): Connection {
     const decoded = decode('status', event);
     seen(stream, event);
     if (decoded.type === 'status') options.onUpstream(decoded.data);
+    else count('skipped');
+  }
+
+  function streamOnRejected(stream: Stream, event: MessageEvent<string>): void {
+    if (stream !== current) return;
+    const decoded = decode('rejected', event);
+    seen(stream, event);
+    if (decoded.type === 'rejected') options.onSymbolsRejected(decoded.data);
     else count('skipped');
   }
 

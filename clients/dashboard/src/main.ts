@@ -39,7 +39,12 @@ const status = createStatusBar(
   },
   now,
 );
-const chart = createQuoteChart(byId('chart'), byId('chart-title'), byId('chart-empty'));
+const chart = createQuoteChart({
+  container: byId('chart'),
+  title: byId('chart-title'),
+  empty: byId('chart-empty'),
+  legend: byId('chart-legend'),
+});
 const board = createBoard({
   tbody: byId<HTMLTableSectionElement>('rows'),
   template: byId<HTMLTemplateElement>('row-template'),
@@ -56,7 +61,14 @@ function select(symbol: string | null): void {
   if (symbol === selected) return;
   selected = symbol;
   board.select(symbol);
-  chart.show(symbol, symbol === null ? undefined : book.get(symbol));
+  showChart();
+}
+
+/** Charts the selected symbol, or says the upstream rejected it: such a symbol has nothing to draw. */
+function showChart(): void {
+  const code = selected === null ? undefined : board.rejectedCode(selected);
+  if (selected !== null && code !== undefined) chart.showRejected(selected, code);
+  else chart.show(selected, selected === null ? undefined : book.get(selected));
 }
 
 function showInputError(message: string | null): void {
@@ -113,11 +125,20 @@ const connection = createConnection({
   onQuote(quote, receivedAt) {
     if (!applied.includes(quote.symbol)) return;
     const state = book.apply(quote);
-    board.update(state);
-    chart.push(state);
+    const wasRejected = board.rejectedCode(quote.symbol) !== undefined;
+    board.update(state); // clears a rejection: the upstream serves the symbol now
+    if (wasRejected && quote.symbol === selected) showChart();
+    else chart.push(state);
     status.noteQuote(receivedAt, quote.ts);
     // A quote proves the upstream connected even when no `status` event said so.
     if (upstreamFeed !== 'connected') status.setUpstream({ feed: (upstreamFeed = 'connected') });
+  },
+  onSymbolsRejected({ symbols, code, message }) {
+    // Only rows on show: a name this stream did not ask for is not the page's to mark.
+    for (const symbol of symbols.filter((s) => applied.includes(s))) {
+      board.markRejected(symbol, code, message);
+      if (symbol === selected) showChart();
+    }
   },
   onUpstream(upstream) {
     upstreamFeed = upstream.feed;

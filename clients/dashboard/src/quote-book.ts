@@ -8,15 +8,11 @@ import { decimalsOf } from './format.ts';
 
 /** Mid prices kept for a row's sparkline. */
 const SPARK_POINTS = 60;
-/** Bid/ask points kept for the chart (about four minutes at the default 250 ms throttle). */
+/** Chart points kept (about four minutes at the default 250 ms throttle). */
 const HISTORY_POINTS = 1000;
 
-/** One chart point: quote time in epoch ms, bid and ask. */
-export interface Point {
-  at: number;
-  bid: number;
-  ask: number;
-}
+/** One chart point: quote time in epoch ms, and bid and ask, or `last` for a trade-only quote. */
+export type Point = { at: number; bid: number; ask: number } | { at: number; last: number };
 
 /** Everything the board and the chart show for one symbol. */
 export interface SymbolState {
@@ -27,6 +23,7 @@ export interface SymbolState {
   reference: number;
   /** Decimals to show: the most any price of this symbol has needed so far, at least 2. */
   decimals: number;
+  /** Recent mids ({@link midOf}) for the sparkline. */
   mids: number[];
   history: Point[];
 }
@@ -37,8 +34,9 @@ export interface QuoteBook {
   get(symbol: string): SymbolState | undefined;
 }
 
-/** Mid of a quote. */
-export const midOf = (quote: QuoteData): number => (quote.bid + quote.ask) / 2;
+/** Mid of a quote; for a trade-only quote (no book), its `last`. */
+export const midOf = (quote: QuoteData): number =>
+  quote.bid === undefined ? quote.last : (quote.bid + quote.ask) / 2;
 /** The price "change" is measured on: `last`, or the mid for quote-only feeds. */
 export const priceOf = (quote: QuoteData): number => quote.last ?? midOf(quote);
 
@@ -52,12 +50,8 @@ export function createQuoteBook(): QuoteBook {
   const states = new Map<string, SymbolState>();
   return {
     apply(quote) {
-      const decimals = Math.max(
-        2,
-        decimalsOf(quote.bid),
-        decimalsOf(quote.ask),
-        quote.last === undefined ? 0 : decimalsOf(quote.last),
-      );
+      const prices = [quote.bid, quote.ask, quote.last].filter((price) => price !== undefined);
+      const decimals = Math.max(2, ...prices.map(decimalsOf));
       let state = states.get(quote.symbol);
       if (!state) {
         state = {
@@ -76,7 +70,11 @@ export function createQuoteBook(): QuoteBook {
         state.decimals = Math.max(state.decimals, decimals);
       }
       pushBounded(state.mids, midOf(quote), SPARK_POINTS);
-      pushBounded(state.history, { at: quote.ts, bid: quote.bid, ask: quote.ask }, HISTORY_POINTS);
+      const point: Point =
+        quote.bid === undefined
+          ? { at: quote.ts, last: quote.last }
+          : { at: quote.ts, bid: quote.bid, ask: quote.ask };
+      pushBounded(state.history, point, HISTORY_POINTS);
       return state;
     },
     get: (symbol) => states.get(symbol),

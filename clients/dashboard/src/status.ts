@@ -124,8 +124,13 @@ export function createStatusBar(el: StatusElements, now: () => number): StatusBa
     },
     setUpstream(status) {
       el.upstream.dataset.feed = status?.feed ?? '';
-      const attempt = status?.attempt === undefined ? '' : ` (attempt ${status.attempt})`;
-      write(el.upstream, status ? `${status.feed}${attempt}` : '—');
+      // `unavailable (auth_failed)`: the upstream's own reason says what to fix (a key, a plan).
+      const details = [
+        status?.attempt === undefined ? '' : `attempt ${status.attempt}`,
+        status?.reason ?? '',
+      ];
+      const detail = details.filter(Boolean).join(', ');
+      write(el.upstream, status ? `${status.feed}${detail === '' ? '' : ` (${detail})`}` : '—');
     },
     setCounters(counters) {
       el.streams.dataset.ends = String(counters.ends);

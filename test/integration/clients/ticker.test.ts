@@ -124,6 +124,26 @@ describe('ticker, piped', () => {
     },
   );
 
+  test('prints trade-only quotes without bid or ask, and names rejected symbols and the upstream reason on stderr', async () => {
+    const server = await startTarget((s) => {
+      s.retry(1000);
+      s.ready();
+      s.event('status', { feed: 'unavailable', reason: 'auth_failed' });
+      s.event('rejected', { symbols: ['ZZZZ'], code: 'unknown_symbol', message: 'ZZZZ is not listed' });
+      s.quote('BTC', { bid: undefined, ask: undefined, bidSize: undefined, askSize: undefined, lastSize: 2 });
+      s.end();
+    });
+
+    const { code, stdout, stderr } = await runTicker(['BTC', 'ZZZZ', '--url', server.url, '--once']);
+
+    expect(code).toBe(0);
+    expect(lines(stdout)).toEqual([expect.stringMatching(/^BTC last=100\.02 lastSize=2 ts=[\d.]+ id=1$/)]);
+    expect(lines(stderr)).toEqual([
+      'ticker: upstream unavailable (auth_failed)',
+      'ticker: upstream rejected ZZZZ: unknown_symbol (ZZZZ is not listed)',
+    ]);
+  });
+
   test('any server: --once exits 3 after a 400 and prints its message, without retrying', async () => {
     const server = await startTarget();
 

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ConnectionOptions, Counters, Phase } from '../../../../clients/dashboard/src/connection-api.ts';
 import { createConnection } from '../../../../clients/dashboard/src/connection.ts';
 import { MAX_BACKOFF_MS } from '../../../../clients/sse/backoff.ts';
-import type { QuoteData } from '../../../../clients/sse/contract.ts';
+import type { QuoteData, RejectedData } from '../../../../clients/sse/contract.ts';
 
 class FakeEventSource extends EventTarget {
   static readonly CONNECTING = 0;
@@ -49,6 +49,7 @@ function connect(fetchImpl: typeof fetch = unexpectedFetch, random = 0.5) {
   const rejected: Array<{ message: string; candidate: boolean }> = [];
   const counters: Counters[] = [];
   const quotes: QuoteData[] = [];
+  const upstreamRejected: RejectedData[] = [];
   const options: ConnectionOptions = {
     url: (symbols) => `/stream?symbols=${symbols.join(',')}`,
     onPhase(phase) {
@@ -63,6 +64,7 @@ function connect(fetchImpl: typeof fetch = unexpectedFetch, random = 0.5) {
     onReady: () => {},
     onQuote: (quote) => quotes.push(quote),
     onUpstream: () => {},
+    onSymbolsRejected: (data) => upstreamRejected.push(data),
     onEvent: () => {},
     onCounters: (next) => counters.push(next),
     now: () => Date.now(),
@@ -71,7 +73,8 @@ function connect(fetchImpl: typeof fetch = unexpectedFetch, random = 0.5) {
     EventSource: FakeEventSource as unknown as typeof EventSource,
   };
   const connection = createConnection(options);
-  return { connection, phases, nextPhase, applied, rejected, counters, quotes, made: FakeEventSource.made };
+  const made = FakeEventSource.made;
+  return { connection, phases, nextPhase, applied, rejected, upstreamRejected, counters, quotes, made };
 }
 
 const READY = { symbols: ['AAPL'], throttleMs: 250, heartbeatMs: 15_000 };
@@ -209,6 +212,23 @@ describe('createConnection', () => {
 
     expect(counters.at(-1)).toMatchObject({ skipped: 3 });
     expect(phases.at(-1)).toEqual({ kind: 'connecting' });
+  });
+
+  it('passes rejected symbols and trade-only quotes on, and keeps the stream live', () => {
+    const { connection, phases, counters, quotes, upstreamRejected, made } = connect();
+    connection.setSymbols(['AAPL', 'ZZZZ']);
+    live(made[0]);
+    const rejection = { symbols: ['ZZZZ'], code: 'unknown_symbol', message: 'ZZZZ is not listed' };
+
+    made[0]?.emit('rejected', rejection);
+    made[0]?.emit('rejected', { symbols: 'ZZZZ', code: 'unknown_symbol', message: 'x' }); // not a list
+    made[0]?.emit('quote', { symbol: 'AAPL', last: 189.13, lastSize: 25, ts: Date.now() }, '1');
+
+    expect(upstreamRejected).toEqual([rejection]);
+    expect(quotes).toMatchObject([{ symbol: 'AAPL', last: 189.13, lastSize: 25 }]);
+    expect(counters.at(-1)).toMatchObject({ skipped: 1 });
+    expect(phases.at(-1)).toMatchObject({ kind: 'live' });
+    expect(made).toHaveLength(1);
   });
 
   it('leaves a cut stream to the browser and reports the id it will resume from', () => {

@@ -70,6 +70,21 @@ describe('StreamTracker', () => {
     expect(stats.latency.totalCount).toBe(1);
   });
 
+  test('counts rejected events as such, not as invalid, and times trade-only quotes like any other', () => {
+    const stats = new LoadStats();
+    const tracker = new StreamTracker(stats, newVirtualClientState(), 0);
+    const rejected = 'event: rejected\ndata: {"symbols":["ZZZZ"],"code":"unknown_symbol","message":"no"}\n\n';
+    const trade = `id: 2\nevent: quote\ndata: {"symbol":"A","last":1.5,"lastSize":3,"ts":${EPOCH - 40}}\n\n`;
+
+    tracker.feed(enc(rejected + quote(1, EPOCH - 10) + trade), 1, EPOCH);
+
+    expect(stats.events).toMatchObject({ rejected: 1, quote: 2, invalid: 0, unknown: 0 });
+    expect(stats.totalEvents).toBe(3);
+    expect(stats.latency.totalCount).toBe(2);
+    expect(stats.latency.maxValue).toBe(40_000);
+    expect(stats.ids.gaps).toBe(0);
+  });
+
   // Regression, security review L8: `end.reason` keys were set on a plain object.
   test('counts end reasons named like Object.prototype properties as ordinary keys', () => {
     const stats = new LoadStats();

@@ -12,6 +12,9 @@ import {
 
 const READY = { symbols: ['AAPL'], throttleMs: 250, heartbeatMs: 15_000, closesAt: 1_732_280_840_123 };
 const QUOTE = { symbol: 'AAPL', bid: 189.12, ask: 189.14, ts: 1_732_280_000_123.5 };
+/** A trade-only feed's quote (Finnhub): the last trade, no book. */
+const TRADE = { symbol: 'BINANCE:BTCUSDT', last: 97_000.5, lastSize: 0.012, ts: QUOTE.ts };
+const REJECTED = { symbols: ['ZZZZ'], code: 'unknown_symbol', message: 'ZZZZ is not a listed symbol' };
 
 /** The client's clock in these tests: a minute after QUOTE's `ts`. */
 const NOW = QUOTE.ts + 60_000;
@@ -20,7 +23,7 @@ const decode = (event: string | undefined, data: unknown, id?: string, now = NOW
   decodeMessage({ event, data: typeof data === 'string' ? data : JSON.stringify(data), id }, () => now);
 
 describe('decodeMessage', () => {
-  it('decodes the four contract events', () => {
+  it('decodes the contract events', () => {
     expect(decode('ready', READY)).toMatchObject({ type: 'ready', data: READY });
     expect(decode('quote', { ...QUOTE, last: 189.13, bidSize: 3, askSize: 4 }, '17')).toMatchObject({
       type: 'quote',
@@ -42,6 +45,26 @@ describe('decodeMessage', () => {
     expect(decode('status', { feed: 'connected' }).type).toBe('status');
   });
 
+  it("accepts a trade-only feed's quote: last (and lastSize) without bid or ask", () => {
+    const decoded = decode('quote', TRADE, '5');
+
+    expect(decoded).toEqual({ type: 'quote', id: '5', data: TRADE, raw: JSON.stringify(TRADE) });
+    expect(decode('quote', { ...TRADE, lastSize: undefined }, '6').type).toBe('quote');
+    expect(decode('quote', { ...QUOTE, last: 189.13, lastSize: 40 }, '7').type).toBe('quote');
+  });
+
+  it('decodes a rejected event (no id), and a status with the reason the upstream gave', () => {
+    expect(decode('rejected', REJECTED)).toEqual({
+      type: 'rejected',
+      data: REJECTED,
+      raw: JSON.stringify(REJECTED),
+    });
+    expect(decode('status', { feed: 'unavailable', reason: 'auth_failed' })).toMatchObject({
+      type: 'status',
+      data: { feed: 'unavailable', reason: 'auth_failed' },
+    });
+  });
+
   it.each([
     ['ready without throttleMs', 'ready', { ...READY, throttleMs: undefined }, 'throttleMs'],
     ['ready without closesAt', 'ready', { ...READY, closesAt: undefined }, 'closesAt'],
@@ -49,7 +72,23 @@ describe('decodeMessage', () => {
     ['quote with a string bid', 'quote', { ...QUOTE, bid: '189.12' }, 'bid'],
     ['quote with a mistyped optional last', 'quote', { ...QUOTE, last: 'n/a' }, 'last'],
     ['quote with a NaN-like size', 'quote', { ...QUOTE, bidSize: null }, 'bidSize'],
+    [
+      'quote with neither bid and ask nor last',
+      'quote',
+      { symbol: 'AAPL', ts: QUOTE.ts },
+      'bid, ask or last',
+    ],
+    ['quote with a bid but no ask', 'quote', { ...QUOTE, ask: undefined }, 'ask'],
+    ['quote with an ask but no bid', 'quote', { ...TRADE, ask: 97_001 }, 'bid'],
+    ['trade-only quote with a string last', 'quote', { ...TRADE, last: '97000.5' }, 'last'],
+    ['trade-only quote with a mistyped lastSize', 'quote', { ...TRADE, lastSize: 'big' }, 'lastSize'],
+    ['trade-only quote without ts', 'quote', { ...TRADE, ts: undefined }, 'ts'],
     ['status with a string attempt', 'status', { feed: 'reconnecting', attempt: '2' }, 'attempt'],
+    ['status with a numeric reason', 'status', { feed: 'unavailable', reason: 401 }, 'reason'],
+    ['rejected without symbols', 'rejected', { ...REJECTED, symbols: undefined }, 'symbols'],
+    ['rejected with a non-string symbol', 'rejected', { ...REJECTED, symbols: ['ZZZZ', 1] }, 'symbols'],
+    ['rejected without code', 'rejected', { ...REJECTED, code: undefined }, 'code'],
+    ['rejected without message', 'rejected', { ...REJECTED, message: undefined }, 'message'],
     ['end without quotes', 'end', { reason: 'deadline', lastEventId: '3' }, 'quotes'],
     ['end without reason', 'end', { quotes: 1 }, 'reason'],
   ])('%s is invalid, naming the field', (_name, event, data, field) => {

@@ -96,7 +96,7 @@ describe('openSseStream: parsing', () => {
 
     expect(events).toMatchObject([
       { type: 'invalid', reason: 'quote without id' },
-      { type: 'invalid', reason: 'field bid is missing or mistyped' },
+      { type: 'invalid', reason: 'field bid, ask or last is missing or mistyped' },
     ]);
   });
 

@@ -5,6 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   applyQuote,
+  applyRejected,
   formatPriceTwoToSixDecimals,
   formatQuoteLine,
   formatRotationCountdown,
@@ -97,6 +98,66 @@ describe('ticker view', () => {
     for (const text of [line, table.replaceAll('\n', '')]) expect(text).not.toMatch(/\p{Cc}/u);
     expect(line).toMatch(/^\\u001b\]52;c;ZWNobyBoaQ==\\u0007\\u009b2J bid=1 .* id=7\\u001b\[2J$/);
     expect(table).toContain('upstream \\u001b]0;title\\u0007');
+  });
+
+  describe('trade-only quotes, rejected symbols and the upstream reason', () => {
+    const trade = (last: number) => ({ symbol: 'BTC', last, lastSize: 0.5, ts: Date.UTC(2025, 0, 2, 9, 30) });
+    const rows = (state: ReturnType<typeof initialState>) =>
+      renderTable(state, 0, painter(false))
+        .split('\n')
+        .slice(1, 1 + state.rows.size);
+
+    test('pipes a trade-only quote with last and lastSize, and no bid or ask at all', () => {
+      expect(formatQuoteLine('9', trade(97000.5))).toBe(
+        'BTC last=97000.5 lastSize=0.5 ts=1735810200000 id=9',
+      );
+    });
+
+    test('shows dashes for bid and ask, the last price, its size and a change measured on last', () => {
+      const state = initialState(['AAPL', 'BTC']);
+      applyQuote(state, '1', quote('AAPL', 100));
+      applyQuote(state, '2', trade(200));
+      applyQuote(state, '3', trade(202));
+
+      const [aapl = '', btc = ''] = rows(state);
+
+      expect(btc).toMatch(/^BTC\s+▲\s+—\s+—\s+202\.00\s+\+1\.00%\s+last 0\.5\s+09:30:00\.000$/);
+      expect(btc).not.toContain('0.00 ');
+      // Aligned: every column ends where the book quote's does.
+      expect(btc.length).toBe(aapl.length);
+      expect(btc.indexOf('202.00') + 6).toBe(aapl.indexOf('100.02') + 6 + 14);
+    });
+
+    test('keeps a rejected symbol in the table with its code, aligned, until a quote arrives for it', () => {
+      const state = initialState(['AAPL', 'ZZZZ']);
+      applyQuote(state, '1', quote('AAPL', 100));
+
+      const marked = applyRejected(state, {
+        symbols: ['ZZZZ', 'MSFT'],
+        code: 'unknown_symbol',
+        message: 'not listed',
+      });
+      const [aapl = '', zzzz = ''] = rows(state);
+
+      expect(marked).toEqual(['ZZZZ']); // MSFT was not asked for: no row appears for it
+      expect([...state.rows.keys()]).toEqual(['AAPL', 'ZZZZ']);
+      expect(zzzz).toMatch(/^ZZZZ\s+✕\s+rejected: unknown_symbol$/);
+      expect(zzzz.length).toBe(aapl.indexOf('—') + 1); // the code ends under the LAST column
+
+      applyQuote(state, '2', quote('ZZZZ', 5));
+      expect(rows(state)[1]).toMatch(/^ZZZZ\s+·\s+5\.00\s+5\.02/);
+    });
+
+    test.each([
+      [{ feed: 'unavailable', reason: 'auth_failed' }, 'upstream unavailable (auth_failed)'],
+      [{ feed: 'reconnecting', attempt: 3 }, 'upstream reconnecting (attempt 3) ·'],
+      [{ feed: 'unavailable', attempt: 5, reason: 'too_many\u001b[2J' }, '(attempt 5, too_many\\u001b[2J)'],
+    ])('shows the upstream status %o in the status line as %s', (upstream, text) => {
+      const state = initialState(['AAPL']);
+      state.upstream = upstream;
+
+      expect(renderTable(state, 0, painter(false)).split('\n').at(-1)).toContain(text);
+    });
   });
 
   test('shows ? for a time a Date cannot hold instead of throwing', () => {
