@@ -48,6 +48,7 @@ const NOT_IN_STREAM_FUNCTION: Record<string, string> = {
   AUTH_SECRET: 'the authorizer function checks tokens; it reads the secret from SSM by AUTH_SECRET_PARAMETER',
   AUTH_SECRET_PARAMETER: 'the authorizer function’s variable',
   UPSTREAM_URL_PARAMETER: 'set instead of UPSTREAM_URL on a stage that keeps its URL in SSM (prod)',
+  BUS_URL: 'set in scale-out mode only, from the cache endpoint (test/deploy/scale-out.test.ts)',
 };
 /** Deployed values that differ from the contract's default on purpose, and why. */
 const JUSTIFIED_DEVIATIONS: Record<string, string> = {

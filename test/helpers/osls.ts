@@ -23,6 +23,7 @@ export interface CfnResource {
 /** The parts of a template the tests read. */
 interface CfnTemplate {
   Resources: Record<string, CfnResource>;
+  Conditions?: Record<string, unknown>;
   Outputs?: Record<string, unknown>;
 }
 
@@ -51,7 +52,7 @@ function isolationPrefix(): string[] {
 }
 
 /**
- * A private copy of what packaging reads: serverless.yml, the bundles and package.json, with
+ * A private copy of what packaging reads: serverless.yml, deploy/, the bundles and package.json, with
  * node_modules linked. osls keeps its state in the service folder's `.serverless/`, so two runs in
  * the project folder at once would overwrite each other's state; each run gets its own folder.
  */
@@ -59,6 +60,8 @@ async function copyService(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'quote-stream-service-'));
   await Promise.all([
     cp(join(PROJECT_ROOT, 'serverless.yml'), join(dir, 'serverless.yml')),
+    // The scale-out parts serverless.yml includes with ${file(./deploy/…)}.
+    cp(join(PROJECT_ROOT, 'deploy'), join(dir, 'deploy'), { recursive: true }),
     cp(join(PROJECT_ROOT, 'package.json'), join(dir, 'package.json')),
     cp(join(PROJECT_ROOT, 'dist'), join(dir, 'dist'), { recursive: true }),
     symlink(join(PROJECT_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir'),

@@ -1,0 +1,83 @@
+/**
+ * What scale-out mode takes as input and refuses, offline. The ingest's credential table
+ * (deploy/ingest.yml `secrets.byFeed`) against the feed registry: ECS hands the ingest exactly the
+ * credentials its feed's adapter needs, as secrets from SSM, so a feed registered without a row, or a
+ * row naming a credential the adapter does not read, fails here instead of at the first task start on
+ * AWS. And `osls package` refuses a `scaleOut` typo, scale-out without its network, and an unknown FEED
+ * (no row), each at the property that names the problem. The packaged template itself:
+ * scale-out.test.ts.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FEED_NAMES, getFeedAdapter } from '../../feeds/registry.ts';
+import { runOsls } from '../helpers/osls.ts';
+import { PROJECT_ROOT } from '../helpers/process.ts';
+
+const SCALE_OUT = {
+  upstreamUrl: 'wss://quotes.example.com/v1/stream',
+  scaleOut: 'true',
+  vpcId: 'vpc-0test',
+  subnetIds: 'subnet-0a',
+  securityGroupIds: 'sg-0egress',
+  ingestImageTag: 'test-tag',
+};
+const REFUSALS = {
+  typo: { upstreamUrl: SCALE_OUT.upstreamUrl, scaleOut: 'yes' },
+  noNetwork: { upstreamUrl: SCALE_OUT.upstreamUrl, scaleOut: 'true', ingestImageTag: 'test-tag' },
+  unknownFeed: { ...SCALE_OUT, feed: 'nope' },
+};
+const refusals = new Map<keyof typeof REFUSALS, string>();
+
+/** osls' output for a packaging that must fail. */
+async function refused(params: Record<string, string>): Promise<string> {
+  const args = Object.entries(params).flatMap(([key, value]) => ['--param', `${key}=${value}`]);
+  const run = await runOsls(['package', '--stage', 'test', ...args]);
+  if (run.code === 0) throw new Error(`osls package ${args.join(' ')} succeeded; it must be refused`);
+  return run.output;
+}
+
+// Started together, awaited in the hook (its timeout covers a busy machine).
+beforeAll(async () => {
+  await Promise.all(
+    (Object.keys(REFUSALS) as (keyof typeof REFUSALS)[]).map(async (name) => {
+      refusals.set(name, await refused(REFUSALS[name]));
+    }),
+  );
+});
+
+describe('scale-out inputs', () => {
+  it('names, for every registered feed, exactly the credentials its adapter needs', async () => {
+    const table = parse(await readFile(join(PROJECT_ROOT, 'deploy/ingest.yml'), 'utf8')) as {
+      secrets: { byFeed: Record<string, { Name?: string }[]> };
+    };
+
+    expect(FEED_NAMES.length).toBeGreaterThan(0);
+    for (const feed of FEED_NAMES) {
+      expect(table.secrets.byFeed, feed).toHaveProperty([feed]);
+      // The UPSTREAM_URL item is conditional (an Fn::If, no Name of its own).
+      const names = (table.secrets.byFeed[feed] ?? []).flatMap((s) => s.Name ?? []);
+      expect(names, feed).toEqual([...getFeedAdapter(feed).credentialNames]);
+    }
+  });
+
+  it('refuses a scaleOut that is not a boolean', () => {
+    expect(refusals.get('typo')).toMatch(/"custom\.scaleOutFile": Invalid "strToBool" input/);
+  });
+
+  it('refuses scale-out without its network parameters', () => {
+    const output = refusals.get('noNetwork');
+
+    expect(output).toMatch(/"functions\.stream\.vpc\.subnetIds\.Fn::Split\.1": Value not found at "param"/);
+    expect(output).toMatch(
+      /"resources\.1\.Resources\.BusClientSecurityGroup\.Properties\.VpcId": Value not found/,
+    );
+  });
+
+  it('refuses an unknown feed in scale-out mode, at the container’s secrets', () => {
+    expect(refusals.get('unknownFeed')).toMatch(
+      /IngestTaskDefinition\.Properties\.ContainerDefinitions\.0\.Secrets": Value not found at "file"/,
+    );
+  });
+});
