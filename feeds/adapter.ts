@@ -17,7 +17,8 @@ import type { Quote } from '../core/quote.ts';
  * Why an upstream refused the whole connection (CONTRACT §2: a `status` `unavailable` carries it as
  * `reason`). The upstream client backs off from a refusal instead of redialling it in a loop.
  */
-export type RefusalReason = 'auth_failed' | 'too_many_connections' | 'not_entitled' | 'rate_limited' | 'refused';
+export type RefusalReason =
+  'auth_failed' | 'too_many_connections' | 'not_entitled' | 'rate_limited' | 'refused';
 
 /** A message from the upstream, normalised. */
 export type FeedMessage =
