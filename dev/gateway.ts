@@ -42,8 +42,8 @@ export interface LocalGatewayOptions {
   fallback?: FallbackHandler;
   /** API Gateway's route, validator and own-answer headers. @defaultValue what serverless.yml declares */
   api?: DeployedApi;
-  /** Embedded simulator settings, used when env has no UPSTREAM_URL. */
-  simulator?: { profile?: ProfileName; seed?: number };
+  /** Embedded simulator settings, used when env has no UPSTREAM_URL (and FEED is native). */
+  simulator?: { profile?: ProfileName; seed?: number; unlisted?: readonly string[] };
   /** Where JSON log lines of the handler and of the stand-in go, filtered by LOG_LEVEL. @defaultValue nowhere */
   writeLog?: (line: string) => void;
   /** Streams running at once before a 503 (MAX_STREAMS). @defaultValue 5000 */
@@ -160,6 +160,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
           port: 0,
           profile: options.simulator?.profile,
           seed: options.simulator?.seed,
+          unlisted: options.simulator?.unlisted,
         });
   const upstreamUrl = parsed.upstreamUrl ?? (simulator as { url: string }).url;
   const config = { ...parsed, upstreamUrl };

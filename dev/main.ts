@@ -12,6 +12,7 @@ import { createJsonLogger } from '../core/log.ts';
 import { redactUrl } from '../common/redact.ts';
 import { FEED_NAMES } from '../feeds/registry.ts';
 import { PROFILE_NAMES, isProfileName } from '../simulator/profiles.ts';
+import { parseUnlistedSymbols } from '../simulator/protocol.ts';
 import { PROJECT_ROOT, startLocalGateway } from './gateway.ts';
 import { parseLocalSettings, readDeployedTimeoutS } from './settings.ts';
 import { staticFallback } from './static.ts';
@@ -28,6 +29,14 @@ if (!isProfileName(profile)) {
     variable: 'SIMULATOR_PROFILE',
     value: profile,
     expected: `one of ${PROFILE_NAMES.join(', ')}`,
+  });
+}
+const unlisted = parseUnlistedSymbols(process.env.SIMULATOR_UNLISTED ?? '');
+if (!unlisted.ok) {
+  issues.push({
+    variable: 'SIMULATOR_UNLISTED',
+    value: unlisted.invalid.join(','),
+    expected: 'comma-separated symbols (the grammar of docs/CONTRACT.md §2)',
   });
 }
 const parsed = parseConfig(process.env, FEED_NAMES);
@@ -58,7 +67,11 @@ try {
     port: settings.port,
     host: '127.0.0.1',
     fallback: hasDashboard ? staticFallback(dashboardDir) : undefined,
-    simulator: { profile: isProfileName(profile) ? profile : 'busy', seed: 42 },
+    simulator: {
+      profile: isProfileName(profile) ? profile : 'busy',
+      seed: 42,
+      unlisted: unlisted.ok ? unlisted.symbols : [],
+    },
     writeLog,
     maxStreams: settings.maxStreams,
     authSecret: settings.authSecret,
