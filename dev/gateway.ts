@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, type Config, type Env } from '../core/config.ts';
 import { createJsonLogger, silentLogger, type Logger } from '../core/log.ts';
-import { FEED_NAMES } from '../feeds/registry.ts';
+import { FEEDS } from '../feeds/registry.ts';
 import { TOKEN_QUERY_PARAMETER, createAuthorizer } from '../handlers/authorizer.ts';
 import { createStreamHandler, upstreamHub } from '../handlers/stream-handler.ts';
 import { createStreamTracer } from '../handlers/tracing.ts';
@@ -147,7 +147,7 @@ async function importBundle(path: string, env: Env): Promise<LoadedHandler> {
 
 /** Start the simulator (if needed), build or load the handler and serve it. */
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
-  const parsed = loadConfig(options.env, FEED_NAMES);
+  const parsed = loadConfig(options.env, FEEDS);
   const log =
     options.writeLog === undefined
       ? silentLogger

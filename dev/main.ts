@@ -10,7 +10,7 @@ import { isTimeoutTooShort, minTimeoutMs } from '../core/deadline.ts';
 import { ConfigError, type ConfigIssue } from '../core/errors.ts';
 import { createJsonLogger } from '../core/log.ts';
 import { redactUrl } from '../common/redact.ts';
-import { FEED_NAMES } from '../feeds/registry.ts';
+import { FEEDS } from '../feeds/registry.ts';
 import { PROFILE_NAMES, isProfileName } from '../simulator/profiles.ts';
 import { parseUnlistedSymbols } from '../simulator/protocol.ts';
 import { PROJECT_ROOT, startLocalGateway } from './gateway.ts';
@@ -39,7 +39,7 @@ if (!unlisted.ok) {
     expected: 'comma-separated symbols (the grammar of docs/CONTRACT.md §2)',
   });
 }
-const parsed = parseConfig(process.env, FEED_NAMES);
+const parsed = parseConfig(process.env, FEEDS);
 if (!parsed.ok) issues.push(...parsed.issues);
 // The handler only warns about this (the function is already deployed); here it is caught before start.
 if (parsed.ok && isTimeoutTooShort(settings.functionTimeoutS * 1000, parsed.config.deadlineMarginMs)) {

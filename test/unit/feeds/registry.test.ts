@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FEED_NAMES, getFeedAdapter } from '../../../feeds/registry.ts';
+import { FEEDS, credentialNamesOf, getFeedAdapter } from '../../../feeds/registry.ts';
 import { nativeAdapter } from '../../../feeds/native.ts';
 
 describe('getFeedAdapter', () => {
@@ -8,7 +8,7 @@ describe('getFeedAdapter', () => {
   });
 
   // core/config.ts refuses these names at start-up; reaching here with one is a programmer error.
-  it.each(['alpaca', 'Native', ' native', '', 'constructor', '__proto__', 'toString'])(
+  it.each(['bloomberg', 'Native', ' native', '', 'constructor', '__proto__', 'toString'])(
     'throws a TypeError for %j instead of resolving a prototype member',
     (name) => {
       expect(() => getFeedAdapter(name)).toThrow(TypeError);
@@ -16,9 +16,27 @@ describe('getFeedAdapter', () => {
   );
 });
 
-describe('FEED_NAMES', () => {
-  it('lists every registered adapter by its own name', () => {
-    expect(FEED_NAMES).toEqual(['native']);
-    for (const name of FEED_NAMES) expect(getFeedAdapter(name).name).toBe(name);
+describe('FEEDS', () => {
+  it('lists every registered adapter once, under its own name, native first', () => {
+    const names = FEEDS.map((feed) => feed.name);
+
+    expect(names[0]).toBe('native');
+    expect(new Set(names).size).toBe(names.length);
+    for (const feed of FEEDS) expect(getFeedAdapter(feed.name)).toBe(feed);
+  });
+
+  it('gives native no default URL (the embedded simulator) and no credentials', () => {
+    expect(nativeAdapter.defaultUrl).toBeUndefined();
+    expect(nativeAdapter.credentialNames).toEqual([]);
+  });
+});
+
+describe('credentialNamesOf', () => {
+  it("names each feed's credentials; blank is native; an unknown name has none (config reports it)", () => {
+    for (const feed of FEEDS) expect(credentialNamesOf(feed.name)).toBe(feed.credentialNames);
+    expect(credentialNamesOf(undefined)).toEqual([]);
+    expect(credentialNamesOf(' ')).toEqual([]);
+    expect(credentialNamesOf('bloomberg')).toEqual([]);
+    expect(credentialNamesOf('constructor')).toEqual([]);
   });
 });
