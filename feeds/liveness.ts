@@ -22,6 +22,8 @@ export interface LivenessOptions extends Liveness {
 
 /** The liveness watch of one open socket. */
 export interface LivenessWatch {
+  /** Our ping left (it may have waited for the send budget): its pong is now due. */
+  pinged(): void;
   /** Anything arrived (a message, a ping, a pong): the silence window starts again. */
   arrived(): void;
   /** Our ping was answered. */
@@ -32,6 +34,8 @@ export interface LivenessWatch {
 /** Start watching a socket that has just opened. */
 export function watchLiveness(options: LivenessOptions): LivenessWatch {
   const { clientPings, silenceMs, pingIntervalMs } = options;
+  // A ping waiting for the send budget is not unanswered yet: only one that left can be.
+  let isPingQueued = false;
   let isAwaitingPong = false;
   let lastArrivalAt = Date.now();
   let pingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -40,8 +44,10 @@ export function watchLiveness(options: LivenessOptions): LivenessWatch {
   function schedulePing(): void {
     pingTimer = setTimeout(() => {
       if (isAwaitingPong) return options.onDead('ping_timeout');
-      isAwaitingPong = true;
-      options.ping();
+      if (!isPingQueued) {
+        isPingQueued = true;
+        options.ping();
+      }
       schedulePing();
     }, pingIntervalMs);
   }
@@ -57,6 +63,10 @@ export function watchLiveness(options: LivenessOptions): LivenessWatch {
   if (clientPings) schedulePing();
   if (silenceMs !== undefined) scheduleSilence(silenceMs, silenceMs);
   return {
+    pinged() {
+      isPingQueued = false;
+      isAwaitingPong = true;
+    },
     arrived() {
       lastArrivalAt = Date.now();
     },

@@ -127,7 +127,10 @@ export function createUpstream(options: UpstreamOptions): UpstreamConnection {
       adapter,
       budget: adapter.sendBudget,
       sendFrame: (frame) => ws.send(frame),
-      sendPing: () => ws.ping(),
+      sendPing: () => {
+        ws.ping();
+        liveness?.pinged();
+      },
     });
     liveness = watchLiveness({
       ...settings.liveness,
