@@ -23,28 +23,30 @@ export async function resolveCredentials(
 ): Promise<Env> {
   const prefix = env.CREDENTIALS_SSM_PREFIX?.trim();
   if (!prefix || names.length === 0) return env;
-  const issues: ConfigIssue[] = [];
-  const causes: unknown[] = [];
-  const values = await Promise.all(
-    names.map(async (name) => {
-      const parameter = `${prefix}${name}`;
-      try {
-        const value = (await readParameter(parameter))?.trim();
-        if (value) return [name, value] as const;
-        issues.push({ variable: name, value: parameter, expected: 'an SSM SecureString that is not empty' });
-      } catch (error) {
-        causes.push(error);
-        issues.push({
-          variable: name,
-          value: parameter,
-          expected: 'a readable SSM SecureString parameter (it could not be read; see the cause)',
-        });
-      }
-      return undefined;
-    }),
+  const results = await Promise.all(
+    names.map(
+      async (name): Promise<{ name: string; value?: string; issue?: ConfigIssue; cause?: unknown }> => {
+        const parameter = `${prefix}${name}`;
+        try {
+          const value = (await readParameter(parameter))?.trim();
+          if (value) return { name, value };
+          return {
+            name,
+            issue: { variable: name, value: parameter, expected: 'an SSM SecureString that is not empty' },
+          };
+        } catch (cause) {
+          const expected = 'a readable SSM SecureString parameter (it could not be read; see the cause)';
+          return { name, issue: { variable: name, value: parameter, expected }, cause };
+        }
+      },
+    ),
   );
-  if (issues.length > 0) {
-    throw new ConfigError(issues, causes.length > 0 ? { cause: causes[0] } : undefined);
-  }
-  return { ...env, ...Object.fromEntries(values.filter((entry) => entry !== undefined)) };
+  // In the order of `names`, whatever order the reads finished in.
+  const issues = results.flatMap((result) => (result.issue === undefined ? [] : [result.issue]));
+  const cause = results.find((result) => result.cause !== undefined)?.cause;
+  if (issues.length > 0) throw new ConfigError(issues, cause === undefined ? undefined : { cause });
+  const values = results.flatMap((result) =>
+    result.value === undefined ? [] : [[result.name, result.value]],
+  );
+  return { ...env, ...Object.fromEntries(values) };
 }
