@@ -40,8 +40,6 @@ export interface SendQueue {
   unsubscribe(symbols: readonly string[]): void;
   /** Drop symbols from the waiting sets without sending anything (the upstream refused them). */
   forget(symbols: readonly string[]): void;
-  /** Frames and symbols waiting for budget (for tests and the bound). */
-  readonly waiting: { frames: number; symbols: number };
   /** Drop everything queued and stop the budget timers. */
   close(): void;
 }
@@ -127,12 +125,6 @@ export function createSendQueue({ adapter, budget, sendFrame, sendPing }: SendQu
     },
     forget(symbols) {
       for (const symbol of symbols) toSubscribe.delete(symbol);
-    },
-    get waiting() {
-      return {
-        frames: first.length + frames.length + (isPingQueued ? 1 : 0),
-        symbols: toSubscribe.size + toUnsubscribe.size,
-      };
     },
     close() {
       isClosed = true;

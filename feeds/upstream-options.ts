@@ -77,7 +77,7 @@ export const DEFAULT_STABLE_AFTER_MS = 30_000;
  * of a fixed key takes to matter and short against a stream's 280 s life; 5 minutes keeps one stuck
  * process at 12 dials an hour. @see docs/decisions/013-feed-adapters.md
  */
-export const DEFAULT_REFUSAL_BACKOFF = { floorMs: 30_000, capMs: 300_000 } as const;
+const DEFAULT_REFUSAL_BACKOFF = { floorMs: 30_000, capMs: 300_000 } as const;
 
 /** One upstream connection whose subscription can change while it runs (feeds/hub.ts drives it). */
 export interface UpstreamConnection extends Feed {
