@@ -14,9 +14,17 @@ import { redactUrl } from '../common/redact.ts';
 
 /** The validated gateway configuration (built once per cold start). */
 export interface Config {
-  /** `ws://` or `wss://` URL of the upstream; undefined means "the embedded simulator" (local only). */
+  /**
+   * `ws://` or `wss://` URL of the upstream: UPSTREAM_URL, else the feed's own default (a vendor's);
+   * undefined means "the embedded simulator" (FEED=native, local only).
+   */
   upstreamUrl: string | undefined;
   feed: string;
+  /**
+   * The feed's credentials by variable name (FEED=alpaca: ALPACA_KEY_ID, ALPACA_SECRET_KEY). Its
+   * `toJSON` masks the values, so a logged Config never shows them.
+   */
+  credentials: Readonly<Record<string, string>>;
   throttleMs: number;
   heartbeatMs: number;
   retryMs: number;
@@ -28,6 +36,18 @@ export interface Config {
   /** `'*'` or the exact origins allowed. */
   corsOrigins: '*' | readonly string[];
   logLevel: LogLevel;
+}
+
+/**
+ * What the configuration needs to know of one registered feed. feeds/registry.ts passes its adapters,
+ * which have these fields (core/ does not import feeds/).
+ */
+export interface FeedDescription {
+  readonly name: string;
+  /** The vendor's URL, used when UPSTREAM_URL is unset; none for the native simulator. */
+  readonly defaultUrl?: string;
+  /** Variables that must be set for this feed (its credentials). */
+  readonly credentialNames: readonly string[];
 }
 
 /** Environment-like input (process.env in the shells, a literal in tests). */
@@ -154,28 +174,55 @@ function readLogLevel(env: Env, issues: ConfigIssue[]): LogLevel {
 }
 
 /**
+ * The feed's credentials from `env`, in an object whose JSON and inspection show names only. Every
+ * missing one is listed in one issue, by name: there is no value to show, and none would be shown.
+ */
+function readCredentials(env: Env, feed: FeedDescription, issues: ConfigIssue[]): Config['credentials'] {
+  const values: Record<string, string> = {};
+  const missing: string[] = [];
+  for (const name of feed.credentialNames) {
+    const value = env[name]?.trim();
+    if (value) values[name] = value;
+    else missing.push(name);
+  }
+  if (missing.length > 0) {
+    issues.push({
+      variable: missing.join(', '),
+      value: '',
+      expected: `set: FEED=${feed.name} needs ${feed.credentialNames.join(', ')} (vendor credentials; never printed)`,
+    });
+  }
+  const masked = (): Record<string, string> => Object.fromEntries(Object.keys(values).map((k) => [k, '***']));
+  Object.defineProperty(values, 'toJSON', { value: masked });
+  Object.defineProperty(values, Symbol.for('nodejs.util.inspect.custom'), { value: masked });
+  return Object.freeze(values);
+}
+
+/**
  * Validate the environment; returns every issue found, or the Config.
- * @param knownFeeds names the FEED registry accepts (passed in so core/ does not import feeds/)
+ * @param feeds the feeds the FEED registry accepts (passed in so core/ does not import feeds/)
  */
 export function parseConfig(
   env: Env,
-  knownFeeds: readonly string[],
+  feeds: readonly FeedDescription[],
 ): { ok: true; config: Config } | { ok: false; issues: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
   const ints = Object.fromEntries(
     INT_RULES.map((rule) => [rule.key, readIntVariable(env, rule, issues)]),
   ) as Record<IntRule['key'], number>;
   const feed = env.FEED?.trim() || 'native';
-  if (!knownFeeds.includes(feed)) {
+  const description = feeds.find((known) => known.name === feed);
+  if (description === undefined) {
     issues.push({
       variable: 'FEED',
       value: reportedValue(feed),
-      expected: `one of ${knownFeeds.join(', ')}`,
+      expected: `one of ${feeds.map((known) => known.name).join(', ')}`,
     });
   }
   const config: Config = {
-    upstreamUrl: readUpstreamUrl(env, issues),
+    upstreamUrl: readUpstreamUrl(env, issues) ?? description?.defaultUrl,
     feed,
+    credentials: readCredentials(env, description ?? { name: feed, credentialNames: [] }, issues),
     ...ints,
     corsOrigins: readCorsOrigins(env, issues),
     logLevel: readLogLevel(env, issues),
@@ -184,8 +231,8 @@ export function parseConfig(
 }
 
 /** Like {@link parseConfig}, but throws one ConfigError naming every bad variable. */
-export function loadConfig(env: Env, knownFeeds: readonly string[]): Config {
-  const result = parseConfig(env, knownFeeds);
+export function loadConfig(env: Env, feeds: readonly FeedDescription[]): Config {
+  const result = parseConfig(env, feeds);
   if (!result.ok) throw new ConfigError(result.issues);
   return result.config;
 }

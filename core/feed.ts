@@ -9,7 +9,8 @@ import type { Quote, SharedQuote } from './quote.ts';
 export type FeedStatus =
   | { feed: 'connected' }
   | { feed: 'reconnecting'; attempt: number }
-  | { feed: 'unavailable'; attempt: number };
+  /** `reason`: the upstream refused the connection (`auth_failed`, `too_many_connections`…). */
+  | { feed: 'unavailable'; attempt: number; reason?: string };
 
 /** What the session needs from an upstream connection (or its subscription on a shared one). */
 export interface Feed {
@@ -35,6 +36,11 @@ export interface FeedHandlers {
   onMalformed(count: number): void;
   /** The upstream said something worth logging (an `error` message), never fatal. */
   onUpstreamError?(code: string, message: string): void;
+  /**
+   * The upstream refused these symbols only (unknown, not entitled): the stream writes a `rejected`
+   * event and goes on with its other symbols. Only symbols this feed asked for are named.
+   */
+  onRejected?(symbols: string[], code: string, message: string): void;
 }
 
 /** Opens a feed for a set of symbols. */

@@ -11,6 +11,7 @@ import { startDeadlineTimer } from './deadline.ts';
 import { createHeartbeat } from './heartbeat.ts';
 import type { Logger } from './log.ts';
 import { SharedQuote } from './quote.ts';
+import { encodeRejected } from './rejected.ts';
 import { encodeComment, encodeEvent, encodeRetry } from './sse.ts';
 import { createSink } from './sink.ts';
 import { createThrottle } from './throttle.ts';
@@ -98,6 +99,8 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
   let connects = 0;
   let upstreamErrors = 0;
   let pendingStatus: FeedStatus | undefined;
+  /** `rejected` frames a blocked sink refused: at most one per symbol, so bounded by the request. */
+  const pendingRejected: string[] = [];
   let feed: Feed | undefined;
   let isFinished = false;
   let resolveResult!: (result: StreamResult) => void;
@@ -172,6 +175,7 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
       pendingStatus = undefined;
       writeStatus(status);
     }
+    while (pendingRejected.length > 0 && write(pendingRejected[0] as string)) pendingRejected.shift();
     throttle.flush();
   }
 
@@ -269,6 +273,12 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
       },
       onBatchEnd: uncork,
       onMalformed: (count) => (malformedFrames += count),
+      onRejected: (rejected, code, message) =>
+        guard(() => {
+          const frame = encodeRejected(wanted, rejected, code, message);
+          log.info('symbols rejected by the upstream', { upstreamCode: clipForLog(code, 64), rejected });
+          if (frame !== undefined && !write(frame)) pendingRejected.push(frame);
+        }),
       onUpstreamError: (code, message) => {
         upstreamErrors += 1;
         if (upstreamErrors > MAX_UPSTREAM_ERROR_LOG_LINES) return;

@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, type Config, type Env } from '../core/config.ts';
 import { createJsonLogger, silentLogger, type Logger } from '../core/log.ts';
-import { FEED_NAMES } from '../feeds/registry.ts';
+import { FEEDS } from '../feeds/registry.ts';
 import { TOKEN_QUERY_PARAMETER, createAuthorizer } from '../handlers/authorizer.ts';
 import { createStreamHandler, upstreamHub } from '../handlers/stream-handler.ts';
 import { createStreamTracer } from '../handlers/tracing.ts';
@@ -42,8 +42,8 @@ export interface LocalGatewayOptions {
   fallback?: FallbackHandler;
   /** API Gateway's route, validator and own-answer headers. @defaultValue what serverless.yml declares */
   api?: DeployedApi;
-  /** Embedded simulator settings, used when env has no UPSTREAM_URL. */
-  simulator?: { profile?: ProfileName; seed?: number };
+  /** Embedded simulator settings, used when env has no UPSTREAM_URL (and FEED is native). */
+  simulator?: { profile?: ProfileName; seed?: number; unlisted?: readonly string[] };
   /** Where JSON log lines of the handler and of the stand-in go, filtered by LOG_LEVEL. @defaultValue nowhere */
   writeLog?: (line: string) => void;
   /** Streams running at once before a 503 (MAX_STREAMS). @defaultValue 5000 */
@@ -147,7 +147,7 @@ async function importBundle(path: string, env: Env): Promise<LoadedHandler> {
 
 /** Start the simulator (if needed), build or load the handler and serve it. */
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
-  const parsed = loadConfig(options.env, FEED_NAMES);
+  const parsed = loadConfig(options.env, FEEDS);
   const log =
     options.writeLog === undefined
       ? silentLogger
@@ -160,6 +160,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
           port: 0,
           profile: options.simulator?.profile,
           seed: options.simulator?.seed,
+          unlisted: options.simulator?.unlisted,
         });
   const upstreamUrl = parsed.upstreamUrl ?? (simulator as { url: string }).url;
   const config = { ...parsed, upstreamUrl };

@@ -10,8 +10,9 @@ import { isTimeoutTooShort, minTimeoutMs } from '../core/deadline.ts';
 import { ConfigError, type ConfigIssue } from '../core/errors.ts';
 import { createJsonLogger } from '../core/log.ts';
 import { redactUrl } from '../common/redact.ts';
-import { FEED_NAMES } from '../feeds/registry.ts';
+import { FEEDS } from '../feeds/registry.ts';
 import { PROFILE_NAMES, isProfileName } from '../simulator/profiles.ts';
+import { parseUnlistedSymbols } from '../simulator/protocol.ts';
 import { PROJECT_ROOT, startLocalGateway } from './gateway.ts';
 import { parseLocalSettings, readDeployedTimeoutS } from './settings.ts';
 import { staticFallback } from './static.ts';
@@ -30,7 +31,15 @@ if (!isProfileName(profile)) {
     expected: `one of ${PROFILE_NAMES.join(', ')}`,
   });
 }
-const parsed = parseConfig(process.env, FEED_NAMES);
+const unlisted = parseUnlistedSymbols(process.env.SIMULATOR_UNLISTED ?? '');
+if (!unlisted.ok) {
+  issues.push({
+    variable: 'SIMULATOR_UNLISTED',
+    value: unlisted.invalid.join(','),
+    expected: 'comma-separated symbols (the grammar of docs/CONTRACT.md §2)',
+  });
+}
+const parsed = parseConfig(process.env, FEEDS);
 if (!parsed.ok) issues.push(...parsed.issues);
 // The handler only warns about this (the function is already deployed); here it is caught before start.
 if (parsed.ok && isTimeoutTooShort(settings.functionTimeoutS * 1000, parsed.config.deadlineMarginMs)) {
@@ -58,7 +67,11 @@ try {
     port: settings.port,
     host: '127.0.0.1',
     fallback: hasDashboard ? staticFallback(dashboardDir) : undefined,
-    simulator: { profile: isProfileName(profile) ? profile : 'busy', seed: 42 },
+    simulator: {
+      profile: isProfileName(profile) ? profile : 'busy',
+      seed: 42,
+      unlisted: unlisted.ok ? unlisted.symbols : [],
+    },
     writeLog,
     maxStreams: settings.maxStreams,
     authSecret: settings.authSecret,

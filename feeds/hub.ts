@@ -15,6 +15,10 @@
  *   delivers it) and then the same string for every stream.
  * - Status changes, malformed frames and upstream `error` messages go to every stream open at that
  *   moment, so each stream's summary counts only what happened during its lifetime.
+ * - A rejected symbol is reported to exactly the streams that want it, each told only its own
+ *   symbols, and remembered while any stream still wants it: a stream that joins asking for it is
+ *   told at once. Once no stream wants it the rejection is forgotten (it was never subscribed, so
+ *   nothing is unsubscribed), and a later stream asks the upstream again.
  *
  * The hub holds no socket itself: it drives an {@link UpstreamConnection} through `openConnection`
  * (feeds/upstream.ts in production, a scripted one in unit tests).
@@ -51,6 +55,23 @@ export interface Hub {
   close(): void;
 }
 
+/** Why the upstream refused a symbol. */
+interface Rejection {
+  code: string;
+  message: string;
+}
+
+/** Tell a stream about its rejected symbols: one onRejected per distinct (code, message). */
+function tellRejected(handlers: FeedHandlers, rejected: ReadonlyMap<string, Rejection>): void {
+  const groups = new Map<Rejection, string[]>();
+  for (const [symbol, rejection] of rejected) {
+    const group = groups.get(rejection);
+    if (group === undefined) groups.set(rejection, [symbol]);
+    else group.push(symbol);
+  }
+  for (const [{ code, message }, symbols] of groups) handlers.onRejected?.(symbols, code, message);
+}
+
 interface Subscription {
   readonly symbols: readonly string[];
   readonly handlers: FeedHandlers;
@@ -68,6 +89,8 @@ export function createHub({ openConnection, lingerMs, log }: HubOptions): Hub {
   const leaving = new Set<string>();
   /** The latest quote of each subscribed (or leaving) symbol: a joining stream's snapshot. */
   const latest = new Map<string, SharedQuote>();
+  /** Symbols the upstream rejected that some stream still wants, with the upstream's words. */
+  const rejections = new Map<string, Rejection>();
   let connection: UpstreamConnection | undefined;
   /** The connection's last reported status; undefined before its first. */
   let status: FeedStatus | undefined;
@@ -114,6 +137,23 @@ export function createHub({ openConnection, lingerMs, log }: HubOptions): Hub {
     onUpstreamError(code, message) {
       for (const subscription of subscriptions) subscription.handlers.onUpstreamError?.(code, message);
     },
+    onRejected(symbols, code, message) {
+      const rejection: Rejection = { code, message };
+      const perStream = new Map<Subscription, Map<string, Rejection>>();
+      for (const symbol of symbols) {
+        const wanting = watchers.get(symbol);
+        // Leaving: the upstream dropped it already, so a stream that comes back must ask again.
+        if (wanting === undefined && leaving.delete(symbol)) latest.delete(symbol);
+        if (wanting === undefined) continue;
+        rejections.set(symbol, rejection);
+        latest.delete(symbol);
+        for (const subscription of wanting) {
+          const own = perStream.get(subscription) ?? new Map<string, Rejection>();
+          perStream.set(subscription, own.set(symbol, rejection));
+        }
+      }
+      for (const [subscription, own] of perStream) tellRejected(subscription.handlers, own);
+    },
   };
 
   function closeConnection(): void {
@@ -125,6 +165,7 @@ export function createHub({ openConnection, lingerMs, log }: HubOptions): Hub {
     status = undefined;
     leaving.clear();
     latest.clear();
+    rejections.clear();
     if (closing !== undefined) {
       log.debug('upstream connection released', { lingerMs });
       closing.close();
@@ -149,7 +190,8 @@ export function createHub({ openConnection, lingerMs, log }: HubOptions): Hub {
       wanting.delete(subscription);
       if (wanting.size > 0) continue;
       watchers.delete(symbol);
-      leaving.add(symbol);
+      // A rejected symbol is not subscribed upstream: forget the rejection, unsubscribe nothing.
+      if (!rejections.delete(symbol)) leaving.add(symbol);
     }
     if (subscriptions.size === 0 && lingerMs === 0) return closeConnection();
     if (leaving.size > 0) unsubscribeTimer ??= setTimeout(flushUnsubscribes, UNSUBSCRIBE_BATCH_MS);
@@ -190,6 +232,13 @@ export function createHub({ openConnection, lingerMs, log }: HubOptions): Hub {
     }
     // The snapshot: what every other stream already knows, at once, in one write.
     if (status !== undefined) handlers.onStatus(status);
+    const rejected = new Map(
+      subscription.symbols.flatMap((s) => {
+        const rejection = rejections.get(s);
+        return rejection === undefined ? [] : [[s, rejection] as const];
+      }),
+    );
+    if (rejected.size > 0 && !subscription.isClosed) tellRejected(handlers, rejected);
     const snapshot = subscription.symbols.flatMap((symbol) => latest.get(symbol) ?? []);
     if (snapshot.length > 0 && !subscription.isClosed) {
       handlers.onBatchStart?.();

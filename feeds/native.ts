@@ -38,7 +38,13 @@ function decodePart(value: unknown, nowMs: number): Part {
     case 'error': {
       if (typeof value.code !== 'string') return MALFORMED;
       const message = typeof value.message === 'string' ? value.message : '';
-      return { kind: 'message', message: { type: 'error', code: value.code, message } };
+      // With `symbols` it refuses those symbols only; without, it concerns the connection (logged).
+      if (value.symbols === undefined) {
+        return { kind: 'message', message: { type: 'error', code: value.code, message } };
+      }
+      if (!isStringArray(value.symbols) || value.symbols.length === 0) return MALFORMED;
+      const symbols = [...value.symbols];
+      return { kind: 'message', message: { type: 'rejected', symbols, code: value.code, message } };
     }
     default:
       return IGNORED;

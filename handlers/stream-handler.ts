@@ -56,6 +56,7 @@ export function upstreamHub(config: Config, log: Logger): Hub {
   return createUpstreamHub({
     url,
     adapter: getFeedAdapter(config.feed),
+    credentials: config.credentials,
     log,
     maxAttempts: config.upstreamMaxAttempts,
     lingerMs: config.upstreamLingerMs,

@@ -8,22 +8,29 @@
  * is in https://github.com/aws/aws-lambda-nodejs-runtime-interface-client/blob/main/src/UserFunction.js).
  *
  * With `UPSTREAM_URL_PARAMETER` set, the upstream URL is read from SSM Parameter Store here, once per
- * cold start (top-level await, so a failed read fails the init), and never sits in the environment.
+ * cold start (top-level await, so a failed read fails the init), and never sits in the environment;
+ * so are the feed's credentials under `CREDENTIALS_SSM_PREFIX` (handlers/credentials.ts).
  */
 import { loadConfig } from '../core/config.ts';
 import { createJsonLogger } from '../core/log.ts';
-import { FEED_NAMES } from '../feeds/registry.ts';
+import { FEEDS, credentialNamesOf } from '../feeds/registry.ts';
+import { resolveCredentials } from './credentials.ts';
 import { isLambdaRuntime } from './lambda-env.ts';
 import { ssmParameterReader } from './ssm.ts';
 import { createStreamHandler, upstreamHub } from './stream-handler.ts';
 import { createStreamTracer } from './tracing.ts';
 import { resolveUpstreamUrl } from './upstream-url.ts';
 
-/** The upstream URL is read once per cold start, so the cache only has to outlive the init phase. */
+/** The upstream URL and credentials are read once per cold start: the cache only has to outlive the init. */
 const UPSTREAM_URL_MAX_AGE_S = 300;
 
-const env = await resolveUpstreamUrl(process.env, ssmParameterReader(UPSTREAM_URL_MAX_AGE_S));
-const config = loadConfig(env, FEED_NAMES);
+const readParameter = ssmParameterReader(UPSTREAM_URL_MAX_AGE_S);
+const env = await resolveCredentials(
+  await resolveUpstreamUrl(process.env, readParameter),
+  credentialNamesOf(process.env.FEED),
+  readParameter,
+);
+const config = loadConfig(env, FEEDS);
 const log = createJsonLogger({ level: config.logLevel, write: (line) => process.stdout.write(`${line}\n`) });
 // One hub per execution environment. Lambda runs one invocation at a time in it, so the hub serves
 // one stream there; serverless.yml sets UPSTREAM_LINGER_MS=0 so a frozen environment holds no socket.

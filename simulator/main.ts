@@ -6,9 +6,10 @@
 import { parseArgs } from 'node:util';
 import { createJsonLogger } from '../core/log.ts';
 import { PROFILE_NAMES, isProfileName } from './profiles.ts';
+import { parseUnlistedSymbols } from './protocol.ts';
 import { startSimulator } from './server.ts';
 
-const USAGE = `Usage: node simulator/main.ts [--port N] [--profile NAME] [--seed N] [--tick-ms N]
+const USAGE = `Usage: node simulator/main.ts [--port N] [--profile NAME] [--seed N] [--tick-ms N] [--unlisted A,B]
 
 Runs the native-protocol quote simulator on 127.0.0.1 and prints its ws:// URL.
 
@@ -16,6 +17,7 @@ Runs the native-protocol quote simulator on 127.0.0.1 and prints its ws:// URL.
   --profile NAME  ${PROFILE_NAMES.join(' | ')} (default busy)
   --seed N        integer seed; the same seed gives the same quotes (default 42)
   --tick-ms N     batch interval in ms, 1 to 1000 (default 20)
+  --unlisted A,B  symbols this market does not list: subscribes naming them get an unknown_symbol error
   -h, --help      show this text`;
 
 function fail(message: string): never {
@@ -39,6 +41,7 @@ function readArgs() {
         profile: { type: 'string', default: 'busy' },
         seed: { type: 'string', default: '42' },
         'tick-ms': { type: 'string', default: '20' },
+        unlisted: { type: 'string', default: '' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -56,11 +59,14 @@ if (values.help) {
 } else {
   if (!isProfileName(values.profile))
     fail(`--profile must be one of ${PROFILE_NAMES.join(', ')}, got ${JSON.stringify(values.profile)}`);
+  const unlisted = parseUnlistedSymbols(values.unlisted);
+  if (!unlisted.ok) fail(`--unlisted has invalid symbols: ${unlisted.invalid.slice(0, 5).join(', ')}`);
   const simulator = await startSimulator({
     port: integer('port', values.port, 0, 65_535),
     profile: values.profile,
     seed: integer('seed', values.seed, -(2 ** 31), 2 ** 32 - 1),
     tickMs: integer('tick-ms', values['tick-ms'], 1, 1000),
+    unlisted: unlisted.symbols,
     log: createJsonLogger({ write: (line) => process.stderr.write(`${line}\n`) }),
   }).catch((error: NodeJS.ErrnoException) => fail(`cannot listen: ${error.code ?? ''} ${error.message}`));
   process.stdout.write(`${simulator.url}\n`);

@@ -63,3 +63,31 @@ export const encodeBatch = (messages: readonly string[]): string =>
 /** A `bad_request` error message. */
 export const encodeBadRequest = (message: string): string =>
   JSON.stringify({ type: 'error', code: 'bad_request', message });
+
+/** The `error` refusing symbols this market does not list (CONTRACT §1: an error naming `symbols`). */
+export const encodeUnknownSymbols = (symbols: readonly string[]): string =>
+  JSON.stringify({
+    type: 'error',
+    code: 'unknown_symbol',
+    message: `not listed by this market: ${symbols.slice(0, 5).join(', ')}${symbols.length > 5 ? ', …' : ''}`,
+    symbols,
+  });
+
+/**
+ * A comma-separated list of symbols the simulator does not list (SIMULATOR_UNLISTED, `--unlisted`):
+ * upper-cased and de-duplicated, or the entries that break the contract's symbol grammar.
+ */
+export function parseUnlistedSymbols(
+  raw: string,
+): { ok: true; symbols: string[] } | { ok: false; invalid: string[] } {
+  const symbols = [
+    ...new Set(
+      raw
+        .split(',')
+        .map((symbol) => symbol.trim().toUpperCase())
+        .filter((symbol) => symbol !== ''),
+    ),
+  ];
+  const invalid = symbols.filter((symbol) => !isValidSymbol(symbol));
+  return invalid.length > 0 ? { ok: false, invalid } : { ok: true, symbols };
+}

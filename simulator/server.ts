@@ -16,7 +16,13 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { silentLogger, type Logger } from '../core/log.ts';
 import { createMarket } from './model.ts';
 import { PROFILES, type ProfileName } from './profiles.ts';
-import { encodeBadRequest, encodeBatch, encodeQuote, parseClientFrame } from './protocol.ts';
+import {
+  encodeBadRequest,
+  encodeBatch,
+  encodeQuote,
+  encodeUnknownSymbols,
+  parseClientFrame,
+} from './protocol.ts';
 
 /** Where the simulator listens, which market it simulates (profile, seed) and how often it sends. */
 export interface SimulatorOptions {
@@ -34,6 +40,12 @@ export interface SimulatorOptions {
   tickMs?: number;
   /** Most symbols one connection may subscribe to. @defaultValue 1000 */
   maxSymbolsPerConnection?: number;
+  /**
+   * Symbols this market does not list (upper-case): a subscribe naming them is answered with the
+   * native `error` `unknown_symbol` naming them, and the others are subscribed, so `rejected` can be
+   * seen locally (SIMULATOR_UNLISTED). @defaultValue none
+   */
+  unlisted?: readonly string[];
 }
 
 /** A running simulator. */
@@ -84,6 +96,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const { host = '127.0.0.1', port = 0, profile = 'busy', seed = 42, tickMs = 20 } = options;
   const log = options.log ?? silentLogger;
   const maxSymbols = options.maxSymbolsPerConnection ?? 1000;
+  const unlisted = new Set(options.unlisted?.map((symbol) => symbol.toUpperCase()));
   const market = createMarket({ seed, profile: PROFILES[profile], startAt: Date.now() });
   const clients = new Set<Client>();
   const watchers = new Map<string, number>();
@@ -121,7 +134,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
   }
 
-  function subscribe(client: Client, symbols: string[]): void {
+  function subscribe(client: Client, requested: string[]): void {
+    const unknown = requested.filter((symbol) => unlisted.has(symbol));
+    if (unknown.length > 0) client.ws.send(encodeUnknownSymbols(unknown));
+    const symbols = unknown.length === 0 ? requested : requested.filter((symbol) => !unlisted.has(symbol));
+    if (symbols.length === 0) return;
     const added = symbols.filter((symbol) => !client.symbols.has(symbol));
     if (client.symbols.size + added.length > maxSymbols) {
       client.ws.send(encodeBadRequest(`at most ${maxSymbols} symbols per connection`));

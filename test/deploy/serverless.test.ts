@@ -31,6 +31,9 @@ const PROD_ORIGIN = 'https://app.example.com';
 /** Two allowed origins, as `corsOrigins` takes them. */
 const TWO_ORIGINS = ['https://app.example.com', 'https://admin.example.com'] as const;
 /** A URL with a vendor key in it: refused output must never show it. */
+/** Vendor credential variables (CONTRACT §2), set to {@link FAKE_CREDENTIAL} while packaging. */
+const CREDENTIAL_NAMES = ['ALPACA_KEY_ID', 'ALPACA_SECRET_KEY', 'FINNHUB_TOKEN', 'MASSIVE_API_KEY'];
+const FAKE_CREDENTIAL = 'test-credential-must-not-ship';
 const SECRET_UPSTREAM_URL = 'wss://quotes.example.com/v1/stream?apiKey=vendor-key-123';
 /** [aws] Lambda's INIT phase limit: API Gateway's clock may lead the function's by this much. */
 const MAX_INIT_MS = 10_000;
@@ -122,17 +125,24 @@ function kmsStatements(service: PackagedService, roleId: string): PolicyStatemen
   return statementsFor(service, roleId, 'kms');
 }
 
-/** The function runs as `roleId`, whose only ssm: statement allows GetParameter on `parameter` alone. */
+/**
+ * The function runs as `roleId`, whose ssm: statements allow GetParameter on `parameters` alone (a
+ * name ending in `/*` is a folder of the stage: the feed's credentials).
+ */
 function expectRunsAsRoleReadingOnly(
   service: PackagedService,
   functionId: string,
   roleId: string,
-  parameter: string,
+  ...parameters: string[]
 ): void {
   expect(resource(service, functionId).Role).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
-  expect(statementsFor(service, roleId, 'ssm')).toEqual([
-    { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: parameterArn(parameter) },
-  ]);
+  expect(statementsFor(service, roleId, 'ssm')).toEqual(
+    parameters.map((parameter) => ({
+      Effect: 'Allow',
+      Action: 'ssm:GetParameter',
+      Resource: parameterArn(parameter),
+    })),
+  );
 }
 
 /** `arn:<partition>:ssm:<region>:<account>:parameter` + name, as serverless.yml joins it. */
@@ -241,7 +251,12 @@ async function packagingFails(args: string[]): Promise<string> {
 const PACKAGING_HANG_GUARD_MS = 180_000;
 
 const PACKAGINGS = {
-  test: { stage: 'test', params: { upstreamUrl: UPSTREAM_URL } },
+  /** With vendor credentials in osls' environment, as a careless operator's shell would have them. */
+  test: {
+    stage: 'test',
+    params: { upstreamUrl: UPSTREAM_URL },
+    env: Object.fromEntries(CREDENTIAL_NAMES.map((name) => [name, FAKE_CREDENTIAL])),
+  },
   prod: { stage: 'prod', params: { corsOrigins: PROD_ORIGIN } },
   authOff: { stage: 'test', params: { upstreamUrl: UPSTREAM_URL, auth: 'false' } },
   capped: {
@@ -288,8 +303,9 @@ const refusals = new Map<keyof typeof REFUSALS, Promise<string>>();
 function packaged(name: keyof typeof PACKAGINGS): Promise<PackagedService> {
   let run = packagings.get(name);
   if (run === undefined) {
-    const { stage, params } = PACKAGINGS[name];
-    run = packageService({ stage, params: { ...params } });
+    const packaging: { stage: string; params: Record<string, string>; env?: Record<string, string> } =
+      PACKAGINGS[name];
+    run = packageService({ stage: packaging.stage, params: { ...packaging.params }, env: packaging.env });
     packagings.set(name, run);
   }
   return run;
@@ -443,7 +459,10 @@ describe('serverless.yml packaged with osls', () => {
       );
 
       expect(expectedNames).toEqual(expect.arrayContaining(['UPSTREAM_URL', 'THROTTLE_MS', 'CORS_ORIGINS']));
-      expect(Object.keys(environment).sort()).toEqual([...expectedNames, 'LOG_LEVEL'].sort());
+      // CREDENTIALS_SSM_PREFIX: the Lambda shell's own, the NAME prefix of the credential parameters.
+      expect(Object.keys(environment).sort()).toEqual(
+        [...expectedNames, 'LOG_LEVEL', 'CREDENTIALS_SSM_PREFIX'].sort(),
+      );
       for (const name of expectedNames) {
         const contractDefault = /^`(.*)`$/.exec(contract.get(name) ?? '')?.[1];
         if (name in JUSTIFIED_DEVIATIONS) continue;
@@ -562,6 +581,29 @@ describe('serverless.yml packaged with osls', () => {
       expect(yml).not.toMatch(/\$\{ssm:/);
     });
 
+    it('reads vendor credentials at run time: only their NAME prefix reaches the function', () => {
+      expect(environment.CREDENTIALS_SSM_PREFIX).toBe('/quote-stream/test/credentials/');
+      // The folder of the credentials alone: the stream role's wildcard never reaches the auth secret.
+      expect(JSON.stringify(statements(service, 'StreamFunctionRole'))).toContain(
+        '/quote-stream/test/credentials/*',
+      );
+    });
+
+    it('no credential value and no `${ssm:` variable reaches the packaged template or framework state', async () => {
+      const packagedText = [
+        JSON.stringify(service.template),
+        JSON.stringify(service.state),
+        await readFile(join(PROJECT_ROOT, 'serverless.yml'), 'utf8'),
+      ].join('\n');
+      // Packaged with these set in osls' environment (PACKAGINGS.test): none may leak in.
+      for (const name of CREDENTIAL_NAMES) {
+        expect(packagedText, name).not.toContain(`${name}=`);
+        expect(Object.keys(environment), name).not.toContain(name);
+      }
+      expect(packagedText).not.toContain(FAKE_CREDENTIAL);
+      expect(packagedText).not.toContain('${ssm:');
+    });
+
     it('no function environment holds a secret: parameter names only, never AUTH_SECRET', () => {
       for (const [id, variables] of environments(service)) {
         expect(Object.keys(variables), id).not.toContain('AUTH_SECRET');
@@ -599,8 +641,9 @@ describe('serverless.yml packaged with osls', () => {
         'StreamLambdaFunction',
         'StreamFunctionRole',
         '/quote-stream/prod/upstream-url',
+        '/quote-stream/prod/credentials/*',
       );
-      expect(kms).toHaveLength(1);
+      expect(kms).toHaveLength(2);
       expect(kms[0]?.Action).toBe('kms:Decrypt');
       // key/* (the operator picks the key), but only through SSM and only for this parameter: SSM
       // passes the parameter's ARN as the encryption context PARAMETER_ARN.
@@ -608,6 +651,13 @@ describe('serverless.yml packaged with osls', () => {
         StringEquals: {
           'kms:ViaService': SSM_IN_REGION,
           'kms:EncryptionContext:PARAMETER_ARN': parameterArn('/quote-stream/prod/upstream-url'),
+        },
+      });
+      // The credentials: any parameter of the stage's credentials folder, still only through SSM.
+      expect(kms[1]?.Condition).toEqual({
+        StringEquals: { 'kms:ViaService': SSM_IN_REGION },
+        StringLike: {
+          'kms:EncryptionContext:PARAMETER_ARN': parameterArn('/quote-stream/prod/credentials/*'),
         },
       });
       expect(kmsStatements(prod, 'AuthorizerFunctionRole')[0]?.Condition?.StringEquals).toMatchObject({

@@ -29,6 +29,8 @@ export interface FakeFeed {
   malformed(count: number): void;
   /** Report an upstream `error` message. */
   upstreamError(code: string, message: string): void;
+  /** Report symbols the upstream rejected. */
+  rejected(symbols: string[], code: string, message: string): void;
 }
 
 /** The quote of docs/CONTRACT.md's examples, field for field. */
@@ -97,5 +99,6 @@ export function createFakeFeed(options: FakeFeedOptions = {}): FakeFeed {
     status: (status) => opened().onStatus(status),
     malformed: (count) => opened().onMalformed(count),
     upstreamError: (code, message) => opened().onUpstreamError?.(code, message),
+    rejected: (symbols, code, message) => opened().onRejected?.(symbols, code, message),
   };
 }

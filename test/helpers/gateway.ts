@@ -28,6 +28,8 @@ export interface TestGatewayOptions {
   authSecret?: string;
   /** MAX_STREAMS. @defaultValue 5000 */
   maxStreams?: number;
+  /** Symbols the embedded simulator does not list (SIMULATOR_UNLISTED). @defaultValue none */
+  simulatorUnlisted?: string[];
 }
 
 /** A running gateway and the log lines it has written so far. */
@@ -43,7 +45,7 @@ export async function startGateway(options: TestGatewayOptions = {}): Promise<Te
     functionTimeoutS: options.functionTimeoutS ?? 60,
     bundlePath: options.handlerPath,
     fallback: options.staticDir === undefined ? undefined : staticFallback(options.staticDir),
-    simulator: { profile: 'busy', seed: 7 },
+    simulator: { profile: 'busy', seed: 7, unlisted: options.simulatorUnlisted },
     writeLog: (line) => logs.push(JSON.parse(line) as LogLine),
     authSecret: options.authSecret,
     maxStreams: options.maxStreams,

@@ -70,7 +70,10 @@ async function copyService(): Promise<string> {
 }
 
 /** Run osls on a private copy of the service with `args`, a scrubbed environment and a throwaway HOME. */
-export async function runOsls(args: string[], options: { timeoutMs?: number } = {}): Promise<OslsRun> {
+export async function runOsls(
+  args: string[],
+  options: { timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<OslsRun> {
   const home = await mkdtemp(join(tmpdir(), 'quote-stream-osls-home-'));
   const service = await copyService();
   const [command, ...prefixArgs] = [...isolationPrefix(), process.execPath];
@@ -86,6 +89,8 @@ export async function runOsls(args: string[], options: { timeoutMs?: number } = 
             HOME: home,
             SLS_TELEMETRY_DISABLED: '1',
             SLS_NOTIFICATIONS_MODE: 'off',
+            // Extra variables a test sets on purpose (credentials that must not reach the template).
+            ...options.env,
           },
           // A hang guard for one run; runs started together share the cores (test/deploy/serverless.test.ts).
           timeout: options.timeoutMs ?? 180_000,
@@ -109,10 +114,14 @@ export async function runOsls(args: string[], options: { timeoutMs?: number } = 
 export async function packageService(options: {
   stage: string;
   params: Record<string, string>;
+  /** Variables set in osls' environment. @defaultValue none */
+  env?: Record<string, string>;
 }): Promise<PackagedService> {
   const dir = await mkdtemp(join(tmpdir(), 'quote-stream-package-'));
   const params = Object.entries(options.params).flatMap(([key, value]) => ['--param', `${key}=${value}`]);
-  const run = await runOsls(['package', '--package', dir, '--stage', options.stage, ...params]);
+  const run = await runOsls(['package', '--package', dir, '--stage', options.stage, ...params], {
+    env: options.env,
+  });
   if (run.code !== 0) throw new Error(`osls package failed (exit ${run.code}):\n${run.output}`);
   const readJson = async <T>(name: string): Promise<T> =>
     JSON.parse(await readFile(join(dir, name), 'utf8')) as T;

@@ -116,6 +116,16 @@ export interface ScriptedUpstream {
   readonly unsubscriptions: readonly UnsubscribeFrame[];
   /** Every text frame received, raw, in order. */
   readonly frames: readonly string[];
+  /** Every text frame and ping received, with the (possibly fake) clock's Date.now() on arrival. */
+  readonly arrivals: readonly { kind: 'frame' | 'ping'; at: number }[];
+  /** The request target (path and query) of every upgrade request, in order. */
+  readonly requestUrls: readonly string[];
+  /**
+   * Speak whatever the test says: `script` sees every text frame received and returns what to
+   * answer on that socket (a string as is, anything else as JSON; undefined for nothing). For
+   * vendor protocols and for answers that depend on the request (auth, rejections).
+   */
+  reply(script: ((frame: string) => unknown) | undefined): void;
   waitForConnections(count: number, timeoutMs?: number): Promise<void>;
   waitForDisconnects(count: number, timeoutMs?: number): Promise<void>;
   /** Wait for the `count`-th subscribe frame (default the first) and return it. */
@@ -163,6 +173,9 @@ export async function startScriptedUpstream(
   const subscriptions: SubscribeFrame[] = [];
   const unsubscriptions: UnsubscribeFrame[] = [];
   const frames: string[] = [];
+  const arrivals: { kind: 'frame' | 'ping'; at: number }[] = [];
+  const requestUrls: string[] = [];
+  let script: ((frame: string) => unknown) | undefined;
   const connections = createCounter('upstream connections');
   const attempts = createCounter('upstream connection attempts');
   const disconnects = createCounter('upstream disconnects');
@@ -188,6 +201,9 @@ export async function startScriptedUpstream(
     ws.on('message', (data, isBinary) => {
       const text = isBinary ? '' : (data as Buffer).toString('utf8');
       frames.push(text);
+      arrivals.push({ kind: 'frame', at: Date.now() });
+      const answer = script?.(text);
+      if (answer !== undefined) ws.send(typeof answer === 'string' ? answer : JSON.stringify(answer));
       const frame = parseAction(text);
       if (frame?.action === 'subscribe') {
         subscriptions.push(frame);
@@ -198,7 +214,10 @@ export async function startScriptedUpstream(
         unsubscribes.add();
       }
     });
-    ws.on('ping', () => pings.add());
+    ws.on('ping', () => {
+      arrivals.push({ kind: 'ping', at: Date.now() });
+      pings.add();
+    });
     // Peers in these tests die abruptly on purpose (terminate, handshake and ping timeouts).
     ws.on('error', () => undefined);
     ws.on('close', () => {
@@ -210,6 +229,7 @@ export async function startScriptedUpstream(
   const server = createServer((_req, res) => res.writeHead(426).end());
   server.on('upgrade', (req, socket: Duplex, head) => {
     attempts.add();
+    requestUrls.push(req.url ?? '');
     // Resets from clients that give up (handshake timeout) are expected here.
     socket.on('error', () => undefined);
     if (isHanging) {
@@ -246,6 +266,11 @@ export async function startScriptedUpstream(
     subscriptions,
     unsubscriptions,
     frames,
+    arrivals,
+    requestUrls,
+    reply(next) {
+      script = next;
+    },
     waitForConnections: (count, timeoutMs) => connections.waitFor(count, timeoutMs),
     waitForDisconnects: (count, timeoutMs) => disconnects.waitFor(count, timeoutMs),
     async waitForSubscribe(count = 1, timeoutMs) {
@@ -325,6 +350,7 @@ export interface FeedRecorder {
   readonly quotes: Quote[];
   readonly statuses: FeedStatus[];
   readonly upstreamErrors: { code: string; message: string }[];
+  readonly rejections: { symbols: string[]; code: string; message: string }[];
   /** Sum of every onMalformed count. */
   readonly malformed: Counter;
   readonly quoteCount: Counter;
@@ -336,6 +362,7 @@ export function recordFeed(): FeedRecorder {
   const quotes: Quote[] = [];
   const statuses: FeedStatus[] = [];
   const upstreamErrors: { code: string; message: string }[] = [];
+  const rejections: { symbols: string[]; code: string; message: string }[] = [];
   const malformed = createCounter('malformed frame parts');
   const quoteCount = createCounter('quotes');
   const statusCount = createCounter('status events');
@@ -343,6 +370,7 @@ export function recordFeed(): FeedRecorder {
     quotes,
     statuses,
     upstreamErrors,
+    rejections,
     malformed,
     quoteCount,
     statusCount,
@@ -357,6 +385,7 @@ export function recordFeed(): FeedRecorder {
       },
       onMalformed: (count) => malformed.add(count),
       onUpstreamError: (code, message) => upstreamErrors.push({ code, message }),
+      onRejected: (symbols, code, message) => rejections.push({ symbols, code, message }),
     },
   };
 }

@@ -12,7 +12,7 @@ import { loadConfig } from '../../core/config.ts';
 import { silentLogger } from '../../core/log.ts';
 import { UNSUBSCRIBE_BATCH_MS, createUpstreamHub } from '../../feeds/hub.ts';
 import { nativeAdapter } from '../../feeds/native.ts';
-import { FEED_NAMES } from '../../feeds/registry.ts';
+import { FEEDS } from '../../feeds/registry.ts';
 import { createStreamHandler, upstreamHub } from '../../handlers/stream-handler.ts';
 import { createStreamTracer } from '../../handlers/tracing.ts';
 import { countResources, waitForResourcesBack } from '../helpers/faults-resources.ts';
@@ -183,7 +183,7 @@ describe('sequential Lambda invocations (UPSTREAM_LINGER_MS=0)', () => {
     vi.stubGlobal('awslambda', { HttpResponseStream: { from: (stream: Writable) => stream } });
     const config = loadConfig(
       { UPSTREAM_URL: upstream.url, UPSTREAM_LINGER_MS: '0', DEADLINE_MARGIN_MS: '10' },
-      FEED_NAMES,
+      FEEDS,
     );
     const hub = upstreamHub(config, silentLogger);
     const streams = createStreamHandler({

@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, parseConfig, readIntVariable, type Env } from '../../../core/config.ts';
+import {
+  loadConfig,
+  parseConfig,
+  readIntVariable,
+  type Env,
+  type FeedDescription,
+} from '../../../core/config.ts';
 import { ConfigError, type ConfigIssue } from '../../../core/errors.ts';
 
-const FEEDS = ['native', 'polygon'];
+const FEEDS: readonly FeedDescription[] = [
+  { name: 'native', credentialNames: [] },
+  { name: 'polygon', defaultUrl: 'wss://socket.polygon.example/stocks', credentialNames: [] },
+  { name: 'keyed', defaultUrl: 'wss://keyed.example/ws', credentialNames: ['KEYED_ID', 'KEYED_SECRET'] },
+];
 
 function issuesOf(env: Env): ConfigIssue[] {
   const result = parseConfig(env, FEEDS);
@@ -19,6 +29,7 @@ describe('parseConfig', () => {
       config: {
         upstreamUrl: undefined,
         feed: 'native',
+        credentials: {},
         throttleMs: 250,
         heartbeatMs: 15_000,
         retryMs: 1_000,
@@ -62,6 +73,7 @@ describe('parseConfig', () => {
       config: {
         upstreamUrl: 'wss://feed.example.com/v1',
         feed: 'polygon',
+        credentials: {},
         throttleMs: 20,
         heartbeatMs: 50,
         retryMs: 0,
@@ -137,7 +149,9 @@ describe('parseConfig', () => {
   it('reports an unknown FEED with the known names', () => {
     const issues = issuesOf({ FEED: 'bloomberg' });
 
-    expect(issues).toEqual([{ variable: 'FEED', value: 'bloomberg', expected: 'one of native, polygon' }]);
+    expect(issues).toEqual([
+      { variable: 'FEED', value: 'bloomberg', expected: 'one of native, polygon, keyed' },
+    ]);
   });
 
   it.each([
@@ -295,5 +309,56 @@ describe('readIntVariable', () => {
     expect(good).toBe(8080);
     expect(bad).toBe(3000);
     expect(issues).toEqual([{ variable: 'PORT', value: '70000', expected: 'an integer from 0 to 65535' }]);
+  });
+});
+
+describe('parseConfig: a vendor feed', () => {
+  it("dials the feed's default URL when UPSTREAM_URL is unset, and UPSTREAM_URL when set", () => {
+    const byDefault = parseConfig({ FEED: 'polygon' }, FEEDS);
+    const overridden = parseConfig({ FEED: 'polygon', UPSTREAM_URL: 'ws://127.0.0.1:9000' }, FEEDS);
+
+    expect(byDefault.ok && byDefault.config.upstreamUrl).toBe('wss://socket.polygon.example/stocks');
+    expect(overridden.ok && overridden.config.upstreamUrl).toBe('ws://127.0.0.1:9000');
+  });
+
+  it('reads the credentials the feed names from the environment, trimmed', () => {
+    const result = parseConfig(
+      { FEED: 'keyed', KEYED_ID: ' test-key-id ', KEYED_SECRET: 'test-secret' },
+      FEEDS,
+    );
+
+    expect(result.ok && { ...result.config.credentials }).toEqual({
+      KEYED_ID: 'test-key-id',
+      KEYED_SECRET: 'test-secret',
+    });
+  });
+
+  it('lists every missing credential by name in one issue, with no value', () => {
+    const issues = issuesOf({ FEED: 'keyed', KEYED_SECRET: 'test-secret' });
+
+    expect(issues).toEqual([
+      {
+        variable: 'KEYED_ID',
+        value: '',
+        expected: 'set: FEED=keyed needs KEYED_ID, KEYED_SECRET (vendor credentials; never printed)',
+      },
+    ]);
+    expect(issuesOf({ FEED: 'keyed', KEYED_ID: ' ' })[0]?.variable).toBe('KEYED_ID, KEYED_SECRET');
+  });
+
+  it('never shows a credential value when the Config is logged or inspected', async () => {
+    const { inspect } = await import('node:util');
+    const config = loadConfig({ FEED: 'keyed', KEYED_ID: 'test-key-id', KEYED_SECRET: 'test-secret' }, FEEDS);
+
+    for (const shown of [
+      JSON.stringify(config),
+      inspect(config, { depth: 5 }),
+      JSON.stringify({ ...config }),
+    ]) {
+      expect(shown).not.toContain('test-key-id');
+      expect(shown).not.toContain('test-secret');
+      expect(shown).toContain('KEYED_ID');
+    }
+    expect(Object.isFrozen(config.credentials)).toBe(true);
   });
 });

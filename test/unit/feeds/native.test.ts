@@ -59,6 +59,15 @@ describe('nativeAdapter.decode', () => {
     ]);
   });
 
+  it('reads an error naming symbols as a rejection of those symbols only (CONTRACT §1)', () => {
+    const frame = '{"type":"error","code":"unknown_symbol","message":"no ZZZZ","symbols":["ZZZZ","FOO"]}';
+
+    expect(nativeAdapter.decode(frame)).toEqual({
+      messages: [{ type: 'rejected', symbols: ['ZZZZ', 'FOO'], code: 'unknown_symbol', message: 'no ZZZZ' }],
+      malformed: 0,
+    });
+  });
+
   it('decodes an empty array as nothing at all', () => {
     expect(nativeAdapter.decode('[]')).toEqual({ messages: [], malformed: 0 });
   });
@@ -88,6 +97,9 @@ describe('nativeAdapter.decode', () => {
     ['subscribed without a symbol list', '{"type":"subscribed","symbols":"AAPL"}'],
     ['subscribed with a non-string symbol', '{"type":"subscribed","symbols":["AAPL",1]}'],
     ['an error without a code', '{"type":"error","message":"x"}'],
+    ['an error with an empty symbol list', '{"type":"error","code":"unknown_symbol","symbols":[]}'],
+    ['an error with a non-string symbol', '{"type":"error","code":"unknown_symbol","symbols":["A",1]}'],
+    ['an error with symbols not in a list', '{"type":"error","code":"unknown_symbol","symbols":"A"}'],
     ['a nested array element', '[[{"type":"heartbeat"}]]'],
   ])('counts %s as one malformed part and yields nothing', (_name, frame) => {
     expect(nativeAdapter.decode(frame)).toEqual({ messages: [], malformed: 1 });

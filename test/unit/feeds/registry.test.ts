@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FEED_NAMES, getFeedAdapter } from '../../../feeds/registry.ts';
+import { FEEDS, credentialNamesOf, getFeedAdapter } from '../../../feeds/registry.ts';
 import { nativeAdapter } from '../../../feeds/native.ts';
 import { alpacaAdapter } from '../../../feeds/alpaca.ts';
 import { finnhubAdapter } from '../../../feeds/finnhub.ts';
@@ -33,10 +33,27 @@ describe('getFeedAdapter', () => {
   });
 });
 
-describe('FEED_NAMES', () => {
-  it('lists every registered adapter by its own name', () => {
+describe('FEEDS', () => {
+  it('lists every registered adapter once, under its own name, native first', () => {
+    const names = FEEDS.map((feed) => feed.name);
+
     // The contract's order (docs/CONTRACT.md §2, `FEED`).
-    expect(FEED_NAMES).toEqual(['native', 'coinbase', 'kraken', 'binance', 'alpaca', 'finnhub', 'massive']);
-    for (const name of FEED_NAMES) expect(getFeedAdapter(name).name).toBe(name);
+    expect(names).toEqual(['native', 'coinbase', 'kraken', 'binance', 'alpaca', 'finnhub', 'massive']);
+    for (const feed of FEEDS) expect(getFeedAdapter(feed.name)).toBe(feed);
+  });
+
+  it('gives native no default URL (the embedded simulator) and no credentials', () => {
+    expect(nativeAdapter.defaultUrl).toBeUndefined();
+    expect(nativeAdapter.credentialNames).toEqual([]);
+  });
+});
+
+describe('credentialNamesOf', () => {
+  it("names each feed's credentials; blank is native; an unknown name has none (config reports it)", () => {
+    for (const feed of FEEDS) expect(credentialNamesOf(feed.name)).toBe(feed.credentialNames);
+    expect(credentialNamesOf(undefined)).toEqual([]);
+    expect(credentialNamesOf(' ')).toEqual([]);
+    expect(credentialNamesOf('bloomberg')).toEqual([]);
+    expect(credentialNamesOf('constructor')).toEqual([]);
   });
 });

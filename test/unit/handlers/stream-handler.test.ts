@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../../core/config.ts';
 import { ConfigError } from '../../../core/errors.ts';
 import { createJsonLogger, silentLogger } from '../../../core/log.ts';
-import { FEED_NAMES } from '../../../feeds/registry.ts';
+import { FEEDS } from '../../../feeds/registry.ts';
 import { createStreamHandler, upstreamHub } from '../../../handlers/stream-handler.ts';
 import { TRACE_SERVICE_NAME, createStreamTracer, type StreamTracer } from '../../../handlers/tracing.ts';
 import { createFakeFeed, makeQuote } from '../../helpers/feed.ts';
@@ -67,7 +67,7 @@ function setup(options: { tracer?: StreamTracer } = {}) {
   const lines: string[] = [];
   const log = createJsonLogger({ level: 'debug', write: (line) => lines.push(line) });
   const feed = createFakeFeed();
-  const config = loadConfig({ UPSTREAM_URL: 'wss://feed.example.com/ws', HEARTBEAT_MS: '50' }, FEED_NAMES);
+  const config = loadConfig({ UPSTREAM_URL: 'wss://feed.example.com/ws', HEARTBEAT_MS: '50' }, FEEDS);
   const streams = createStreamHandler({
     config,
     log,
@@ -199,7 +199,7 @@ describe('createStreamHandler: the token never reaches a log line or a trace', (
 // The handler itself runs under the local runtime in test/integration/gateway.test.ts.
 describe('upstreamHub', () => {
   it('refuses a configuration without UPSTREAM_URL, naming the variable', () => {
-    const config = loadConfig({}, FEED_NAMES);
+    const config = loadConfig({}, FEEDS);
 
     const open = (): unknown => upstreamHub(config, silentLogger);
 

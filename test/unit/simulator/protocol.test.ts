@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { encodeBatch, parseClientFrame } from '../../../simulator/protocol.ts';
+import {
+  encodeBatch,
+  encodeUnknownSymbols,
+  parseClientFrame,
+  parseUnlistedSymbols,
+} from '../../../simulator/protocol.ts';
 
 const text = (s: string): Buffer => Buffer.from(s, 'utf8');
 
@@ -44,5 +49,29 @@ describe('encodeBatch', () => {
   it('sends one message bare and several as a JSON array', () => {
     expect(encodeBatch(['{"a":1}'])).toBe('{"a":1}');
     expect(encodeBatch(['{"a":1}', '{"b":2}'])).toBe('[{"a":1},{"b":2}]');
+  });
+});
+
+describe('parseUnlistedSymbols', () => {
+  it('upper-cases, trims and de-duplicates; blank entries are skipped', () => {
+    expect(parseUnlistedSymbols(' zzzz, FOO,,zzzz ')).toEqual({ ok: true, symbols: ['ZZZZ', 'FOO'] });
+    expect(parseUnlistedSymbols('')).toEqual({ ok: true, symbols: [] });
+  });
+
+  it('returns the entries that break the symbol grammar', () => {
+    expect(parseUnlistedSymbols('AAPL,BTC-,A..B')).toEqual({ ok: false, invalid: ['BTC-', 'A..B'] });
+  });
+});
+
+describe('encodeUnknownSymbols', () => {
+  it('is the native error naming the symbols (CONTRACT §1), its message naming at most five', () => {
+    const symbols = ['A', 'B', 'C', 'D', 'E', 'F'];
+
+    expect(JSON.parse(encodeUnknownSymbols(symbols))).toEqual({
+      type: 'error',
+      code: 'unknown_symbol',
+      message: 'not listed by this market: A, B, C, D, E, …',
+      symbols,
+    });
   });
 });
