@@ -19,6 +19,7 @@ import WebSocket from 'ws';
 import { redactUrl } from '../common/redact.ts';
 import type { FeedStatus } from '../core/feed.ts';
 import type { FeedMessage, RefusalReason } from './adapter.ts';
+import { handshakeRefusal, isBadFrameError } from './socket-errors.ts';
 import { upstreamMaxPayloadBytes } from './frame-cap.ts';
 import { watchLiveness, type LivenessWatch } from './liveness.ts';
 import { createSendQueue, type SendQueue } from './send-queue.ts';
@@ -31,10 +32,6 @@ export {
 } from './upstream-options.ts';
 
 type Timer = ReturnType<typeof setTimeout> | undefined;
-
-// Receiver errors that mean "the upstream sent a bad frame" (ws closes with 1009 or 1007), as opposed
-// to a network failure: counted as malformed so the summary shows a misbehaving upstream.
-const BAD_FRAME_ERRORS = new Set(['WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', 'WS_ERR_INVALID_UTF8']);
 
 /**
  * Open a feed on `ws`: dial at once, send the adapter's open frames on every 'open', its subscribe
@@ -235,11 +232,12 @@ export function createUpstream(options: UpstreamOptions): UpstreamConnection {
   function upstreamOnError(ws: WebSocket, error: Error & { code?: string }): void {
     if (ws !== socket || isClosed) return;
     failReason ||= scrub(error.code ?? error.message);
-    if (error.code !== undefined && BAD_FRAME_ERRORS.has(error.code)) {
-      handlers.onMalformed(1);
-      // The handler may have closed the feed (close() also clears `socket`).
-      if (!isClosed) abandon(ws, error.code);
-    }
+    const refusedUpgrade = handshakeRefusal(error);
+    if (refusedUpgrade !== undefined) return refuse(ws, refusedUpgrade, error.message);
+    if (!isBadFrameError(error)) return;
+    handlers.onMalformed(1);
+    // The handler may have closed the feed (close() also clears `socket`).
+    if (!isClosed) abandon(ws, failReason);
   }
 
   function upstreamOnClose(ws: WebSocket, code: number): void {
@@ -251,8 +249,7 @@ export function createUpstream(options: UpstreamOptions): UpstreamConnection {
     const openedUnproven = isOpen && !isStable;
     isOpen = isStable = isReady = false;
     if (isClosed) return;
-    failures += 1;
-    const attempt = failures;
+    const attempt = ++failures;
     const refused = refusal !== undefined;
     log.warn('upstream connection failed', {
       code: 'upstream_error',

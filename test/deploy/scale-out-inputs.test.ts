@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FEED_NAMES, getFeedAdapter } from '../../feeds/registry.ts';
+import { FEEDS } from '../../feeds/registry.ts';
 import { runOsls } from '../helpers/osls.ts';
 import { PROJECT_ROOT } from '../helpers/process.ts';
 
@@ -53,12 +53,12 @@ describe('scale-out inputs', () => {
       secrets: { byFeed: Record<string, { Name?: string }[]> };
     };
 
-    expect(FEED_NAMES.length).toBeGreaterThan(0);
-    for (const feed of FEED_NAMES) {
+    expect(FEEDS.length).toBeGreaterThan(1);
+    for (const { name: feed, credentialNames } of FEEDS) {
       expect(table.secrets.byFeed, feed).toHaveProperty([feed]);
       // The UPSTREAM_URL item is conditional (an Fn::If, no Name of its own).
       const names = (table.secrets.byFeed[feed] ?? []).flatMap((s) => s.Name ?? []);
-      expect(names, feed).toEqual([...getFeedAdapter(feed).credentialNames]);
+      expect(names, feed).toEqual([...credentialNames]);
     }
   });
 

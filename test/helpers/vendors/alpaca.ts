@@ -57,6 +57,7 @@ export const alpacaScript: VendorScript = {
     }
     connection.send([{ T: 'subscription', trades: [...mine], quotes: [...connection.subscribed], bars: [] }]);
   },
+  // `subscribed` holds the quote subscriptions, so only quotes are sent (trades would need their own list).
   quoteFrame: (symbol) => [
     {
       T: 'q',
@@ -71,6 +72,5 @@ export const alpacaScript: VendorScript = {
       c: ['R'],
       z: 'C',
     },
-    { T: 't', i: 96921, S: symbol, x: 'D', p: 87.67, s: 100, t: nanoTime(), c: ['@', 'I'], z: 'C' },
   ],
 };
