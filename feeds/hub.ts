@@ -28,7 +28,8 @@
 import type { Feed, FeedFactory, FeedHandlers, FeedStatus } from '../core/feed.ts';
 import type { Logger } from '../core/log.ts';
 import { SharedQuote } from '../core/quote.ts';
-import { createUpstream, type UpstreamConnection, type UpstreamOptions } from './upstream.ts';
+import { createUpstream } from './upstream.ts';
+import type { UpstreamConnection, UpstreamOptions } from './upstream-options.ts';
 
 /**
  * How long symbols that lost their last stream wait before one `unsubscribe` frame carries them all:

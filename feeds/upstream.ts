@@ -20,16 +20,11 @@ import { redactUrl } from '../common/redact.ts';
 import type { FeedStatus } from '../core/feed.ts';
 import type { FeedMessage, RefusalReason } from './adapter.ts';
 import { handshakeRefusal, isBadFrameError } from './socket-errors.ts';
+import { admitSymbols, SYMBOL_LIMIT } from './symbol-cap.ts';
 import { upstreamMaxPayloadBytes } from './frame-cap.ts';
 import { watchLiveness, type LivenessWatch } from './liveness.ts';
 import { createSendQueue, type SendQueue } from './send-queue.ts';
 import { resolveUpstreamOptions, type UpstreamConnection, type UpstreamOptions } from './upstream-options.ts';
-
-export {
-  DEFAULT_STABLE_AFTER_MS,
-  type UpstreamConnection,
-  type UpstreamOptions,
-} from './upstream-options.ts';
 
 type Timer = ReturnType<typeof setTimeout> | undefined;
 
@@ -45,7 +40,7 @@ export function createUpstream(options: UpstreamOptions): UpstreamConnection {
   const { scrub } = settings;
   // Redacted: vendor URLs may carry an API key in the userinfo or the query string.
   const log = options.log.child({ feed: adapter.name, upstream: redactUrl(options.url) });
-  const wanted = new Set(options.symbols);
+  const wanted = new Set<string>();
 
   let socket: WebSocket | undefined;
   let isClosed = false;
@@ -251,12 +246,8 @@ export function createUpstream(options: UpstreamOptions): UpstreamConnection {
     if (isClosed) return;
     const attempt = ++failures;
     const refused = refusal !== undefined;
-    log.warn('upstream connection failed', {
-      code: 'upstream_error',
-      reason: failReason || `close_${code}`,
-      attempt,
-      openedUnproven,
-    });
+    const reason = failReason || `close_${code}`;
+    log.warn('upstream connection failed', { code: 'upstream_error', reason, attempt, openedUnproven });
     // A refusal was reported when it arrived, with its reason.
     if (!refused) {
       const status: FeedStatus =
@@ -275,11 +266,20 @@ export function createUpstream(options: UpstreamOptions): UpstreamConnection {
     );
   }
 
+  /** Want `symbols` within the adapter's cap; the excess is rejected (after `report`, if given). */
+  function want(symbols: readonly string[], report = (tell: () => void) => tell()): string[] {
+    const { added, over } = admitSymbols(wanted, symbols, adapter.maxSymbols);
+    const message = `the upstream takes at most ${adapter.maxSymbols} symbols per connection`;
+    if (over.length > 0) report(() => isClosed || handlers.onRejected?.(over, SYMBOL_LIMIT, message));
+    return added;
+  }
+
+  // The first symbols' excess is told once the caller holds the connection, not inside this call.
+  want(options.symbols, queueMicrotask);
   connect();
   return {
     subscribe(symbols) {
-      const added = symbols.filter((symbol) => !wanted.has(symbol));
-      for (const symbol of added) wanted.add(symbol);
+      const added = want(symbols);
       // Before ready, the subscribe sent once ready holds the whole `wanted` set.
       if (!isClosed && isReady) queue?.subscribe(added);
     },

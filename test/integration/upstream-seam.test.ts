@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 
 import { createJsonLogger, silentLogger } from '../../core/log.ts';
 import type { FeedAdapter, FeedMessage } from '../../feeds/adapter.ts';
 import { nativeAdapter } from '../../feeds/native.ts';
-import { createUpstream, type UpstreamOptions } from '../../feeds/upstream.ts';
+import { createUpstream } from '../../feeds/upstream.ts';
+import type { UpstreamOptions } from '../../feeds/upstream-options.ts';
 import { recordFeed, startScriptedUpstream, type ScriptedUpstream } from '../helpers/upstream.ts';
 
 const KEY = 'test-key-id';

@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 
 import type { FeedStatus } from '../../core/feed.ts';
 import { createJsonLogger, silentLogger } from '../../core/log.ts';
 import { nativeAdapter } from '../../feeds/native.ts';
-import { createUpstream, DEFAULT_STABLE_AFTER_MS, type UpstreamOptions } from '../../feeds/upstream.ts';
+import { createUpstream } from '../../feeds/upstream.ts';
+import { DEFAULT_STABLE_AFTER_MS, type UpstreamOptions } from '../../feeds/upstream-options.ts';
 import { upstreamMaxPayloadBytes } from '../../feeds/frame-cap.ts';
 import {
   recordFeed,

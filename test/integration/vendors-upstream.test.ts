@@ -8,8 +8,10 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createJsonLogger } from '../../core/log.ts';
 import { getFeedAdapter } from '../../feeds/registry.ts';
-import { createUpstream, type UpstreamConnection } from '../../feeds/upstream.ts';
+import { createUpstream } from '../../feeds/upstream.ts';
+import type { UpstreamConnection } from '../../feeds/upstream-options.ts';
 import { createCounter, recordFeed, type FeedRecorder } from '../helpers/upstream.ts';
+import { binanceScript } from '../helpers/vendors/binance.ts';
 import { VENDOR_CASES, type VendorCase } from '../helpers/vendors/index.ts';
 import { startVendorServer, type VendorServer } from '../helpers/vendors/server.ts';
 
@@ -129,5 +131,30 @@ describe.each(KEYED)('$script.name with a wrong key', (vendor) => {
     // The refusal backoff has a floor of seconds: no second attempt follows within this test.
     expect(r.server.connections.value + r.server.refusals.value).toBe(1);
     for (const value of Object.values(wrong)) expect(r.logs.join('\n')).not.toContain(value);
+  });
+});
+
+describe('a vendor cap on symbols per connection (Binance: 1024 streams)', () => {
+  it('rejects the symbols past the cap with symbol_limit and streams the others', async () => {
+    const server = await startVendorServer(binanceScript);
+    const feed = recordFeed();
+    const upstream = createUpstream({
+      url: server.url,
+      adapter: { ...getFeedAdapter('binance'), maxSymbols: 2 },
+      symbols: ['BTCUSDT', 'ETHUSDT', 'BNBUSDT'],
+      handlers: feed.handlers,
+      log: createJsonLogger({ level: 'error', write: () => undefined }),
+    });
+    onTestFinished(() => upstream.close());
+
+    await feed.quoteCount.waitForAtLeast(4);
+    upstream.subscribe(['SOLUSDT']);
+
+    expect(feed.rejections).toEqual([
+      { symbols: ['BNBUSDT'], code: 'symbol_limit', message: expect.stringContaining('at most 2') },
+      { symbols: ['SOLUSDT'], code: 'symbol_limit', message: expect.stringContaining('at most 2') },
+    ]);
+    expect(server.subscribed()).toEqual(new Set(['BTCUSDT', 'ETHUSDT']));
+    expect(new Set(feed.quotes.map((q) => q.symbol))).toEqual(new Set(['BTCUSDT', 'ETHUSDT']));
   });
 });
