@@ -10,7 +10,7 @@ import { isTimeoutTooShort, minTimeoutMs } from '../core/deadline.ts';
 import { ConfigError, type ConfigIssue } from '../core/errors.ts';
 import { createJsonLogger } from '../core/log.ts';
 import { redactUrl } from '../common/redact.ts';
-import { FEEDS } from '../feeds/registry.ts';
+import { FEEDS, getFeedAdapter } from '../feeds/registry.ts';
 import { PROFILE_NAMES, isProfileName } from '../simulator/profiles.ts';
 import { parseUnlistedSymbols } from '../simulator/protocol.ts';
 import { PROJECT_ROOT, startLocalGateway } from './gateway.ts';
@@ -97,6 +97,9 @@ process.on('unhandledRejection', (error) =>
 );
 
 const base = gateway.url.replace('127.0.0.1', 'localhost');
+// Examples the configured feed lists: AAPL means nothing to a crypto exchange.
+const examples = getFeedAdapter(config.feed).exampleSymbols ?? ['AAPL', 'MSFT'];
+const symbolsQuery = encodeURI(examples.slice(0, 2).join(','));
 // The upstream URL may carry a vendor key (userinfo or query): only its redacted form is printed.
 const upstreamShown = redactUrl(gateway.upstreamUrl);
 log.info('listening', {
@@ -111,10 +114,10 @@ process.stderr.write(
     '',
     `  Quote Stream is running (function timeout ${settings.functionTimeoutS} s, streams rotate ${config.deadlineMarginMs / 1000}-${(2 * config.deadlineMarginMs) / 1000} s before it)`,
     settings.authSecret === undefined
-      ? `  stream     curl -N '${base}/stream?symbols=AAPL,MSFT'`
-      : `  stream     curl -N '${base}/stream?symbols=AAPL,MSFT&token=TOKEN'  (TOKEN from: npm run token -- --sub you --ttl 3600)`,
+      ? `  stream     curl -N '${base}/stream?symbols=${symbolsQuery}'`
+      : `  stream     curl -N '${base}/stream?symbols=${symbolsQuery}&token=TOKEN'  (TOKEN from: npm run token -- --sub you --ttl 3600)`,
     hasDashboard
-      ? `  dashboard  ${base}/?symbols=AAPL,MSFT,NVDA,BTC-USD`
+      ? `  dashboard  ${base}/?symbols=${encodeURI(examples.join(','))}`
       : '  dashboard  not built: run `npm run build:dashboard`',
     `  upstream   ${upstreamShown}${config.upstreamUrl ? '' : ' (embedded simulator)'}`,
     '  Ctrl-C stops it; open streams end with reason "shutdown".',

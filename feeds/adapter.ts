@@ -70,6 +70,8 @@ export interface FeedAdapter {
   readonly name: string;
   /** The vendor's URL when `UPSTREAM_URL` is unset; undefined for `native` (the embedded simulator). */
   readonly defaultUrl?: string;
+  /** Symbols this feed lists, for examples (`npm start`'s banner). @defaultValue AAPL, MSFT */
+  readonly exampleSymbols?: readonly string[];
   /** Environment names of the credentials this feed needs; all must be present to start. */
   readonly credentialNames: readonly string[];
   /** The URL to dial: `url` with the credentials where the vendor wants them (Finnhub's `?token=`). */

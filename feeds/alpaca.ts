@@ -122,6 +122,7 @@ const actionFrames = (action: 'subscribe' | 'unsubscribe', symbols: readonly str
  */
 export const alpacaAdapter: FeedAdapter = {
   name: 'alpaca',
+  exampleSymbols: ['AAPL', 'MSFT', 'NVDA'],
   defaultUrl: 'wss://stream.data.alpaca.markets/v2/iex',
   credentialNames: ['ALPACA_KEY_ID', 'ALPACA_SECRET_KEY'],
   openFrames: (credentials: Credentials) => [

@@ -119,6 +119,7 @@ function decodeBinanceFrame(frame: string, nowMs: number = Date.now()): DecodedF
  */
 export const binanceAdapter: FeedAdapter = {
   name: 'binance',
+  exampleSymbols: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'],
   defaultUrl: 'wss://stream.binance.com:9443/ws',
   credentialNames: [],
   sendBudget: { frames: 4, perMs: 1000 },

@@ -129,6 +129,7 @@ function decodeCoinbaseFrame(frame: string, nowMs: number = Date.now()): Decoded
  */
 export const coinbaseAdapter: FeedAdapter = {
   name: 'coinbase',
+  exampleSymbols: ['BTC-USD', 'ETH-USD', 'SOL-USD'],
   defaultUrl: 'wss://ws-feed.exchange.coinbase.com',
   credentialNames: [],
   sendBudget: { frames: 8, perMs: 1000 },

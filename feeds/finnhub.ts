@@ -81,6 +81,7 @@ const perSymbolFrames = (type: 'subscribe' | 'unsubscribe', symbols: readonly st
  */
 export const finnhubAdapter: FeedAdapter = {
   name: 'finnhub',
+  exampleSymbols: ['AAPL', 'MSFT', 'BINANCE:BTCUSDT'],
   defaultUrl: 'wss://ws.finnhub.io',
   credentialNames: ['FINNHUB_TOKEN'],
   dialUrl,

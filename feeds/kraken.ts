@@ -139,6 +139,7 @@ function decodeKrakenFrame(frame: string, nowMs: number = Date.now()): DecodedFr
  */
 export const krakenAdapter: FeedAdapter = {
   name: 'kraken',
+  exampleSymbols: ['BTC/USD', 'ETH/USD', 'SOL/USD'],
   defaultUrl: 'wss://ws.kraken.com/v2',
   credentialNames: [],
   liveness: { clientPings: true, silenceMs: 10_000 },

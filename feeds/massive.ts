@@ -103,6 +103,7 @@ const actionFrames = (action: 'subscribe' | 'unsubscribe', symbols: readonly str
  */
 export const massiveAdapter: FeedAdapter = {
   name: 'massive',
+  exampleSymbols: ['AAPL', 'MSFT', 'NVDA'],
   defaultUrl: 'wss://socket.massive.com/stocks',
   credentialNames: ['MASSIVE_API_KEY'],
   openFrames: (credentials: Credentials) => [

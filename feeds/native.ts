@@ -91,6 +91,7 @@ const unsubscribeFrames = (symbols: readonly string[]): string[] =>
  */
 export const nativeAdapter: FeedAdapter = {
   name: 'native',
+  exampleSymbols: ['AAPL', 'MSFT', 'NVDA', 'BTC-USD'],
   credentialNames: [],
   subscribeFrames,
   unsubscribeFrames,

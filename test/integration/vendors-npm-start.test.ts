@@ -5,6 +5,7 @@
  * reach the vendor where it wants them, and never show in anything the gateway prints or streams.
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { getFeedAdapter } from '../../feeds/registry.ts';
 import { startGatewayProcess, type NodeRun } from '../helpers/process.ts';
 import { openSse } from '../helpers/sse.ts';
 import { VENDOR_CASES } from '../helpers/vendors/index.ts';
@@ -57,6 +58,9 @@ describe.each(VENDOR_CASES)('FEED=$script.name npm start', (vendor) => {
     gateway.child.kill('SIGTERM');
     await gateway.exit;
     const printed = gateway.stdout() + gateway.stderr() + stream.bytes().toString('utf8');
+    // The start banner's example uses symbols this feed lists.
+    const [example] = getFeedAdapter(vendor.script.name).exampleSymbols ?? [];
+    expect(gateway.stderr()).toContain(`stream?symbols=${encodeURI(example ?? 'missing')}`);
     for (const [name, value] of Object.entries(vendor.credentials)) {
       // The vendor got it (in the auth frame or the dial URL), and nothing the gateway wrote shows it.
       const received = server.frames.map((f) => f.text).join('\n') + server.upgradeUrls.join('\n');
