@@ -21,8 +21,10 @@ export async function resolveCredentials(
   names: readonly string[],
   readParameter: ParameterReader,
 ): Promise<Env> {
-  const prefix = env.CREDENTIALS_SSM_PREFIX?.trim();
-  if (!prefix || names.length === 0) return env;
+  const folder = env.CREDENTIALS_SSM_PREFIX?.trim();
+  if (!folder || names.length === 0) return env;
+  // A folder with or without its final slash names the same parameters: never `credentials//NAME`.
+  const prefix = folder.endsWith('/') ? folder : `${folder}/`;
   const results = await Promise.all(
     names.map(
       async (name): Promise<{ name: string; value?: string; issue?: ConfigIssue; cause?: unknown }> => {

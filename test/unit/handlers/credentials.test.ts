@@ -33,6 +33,14 @@ describe('resolveCredentials', () => {
     expect(ssm.reads.sort()).toEqual([`${PREFIX}ALPACA_KEY_ID`, `${PREFIX}ALPACA_SECRET_KEY`]);
   });
 
+  it('reads the same parameters whether the prefix ends in a slash or not', async () => {
+    const ssm = store({ [`${PREFIX}ALPACA_KEY_ID`]: 'id', [`${PREFIX}ALPACA_SECRET_KEY`]: 'secret' });
+
+    await resolveCredentials({ CREDENTIALS_SSM_PREFIX: PREFIX.slice(0, -1) }, NAMES, ssm.read);
+
+    expect(ssm.reads.sort()).toEqual([`${PREFIX}ALPACA_KEY_ID`, `${PREFIX}ALPACA_SECRET_KEY`]);
+  });
+
   it('reads nothing without a prefix (local runs) or for a feed without credentials', async () => {
     const ssm = store({});
     const env = { FEED: 'alpaca', ALPACA_KEY_ID: 'from-env' };
