@@ -11,12 +11,15 @@
 import { ConfigError, type ConfigIssue } from './errors.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
 import { redactUrl } from '../common/redact.ts';
+import { parseBusUrl, type BusTarget } from './bus-url.ts';
 
 /** The validated gateway configuration (built once per cold start). */
 export interface Config {
   /** `ws://` or `wss://` URL of the upstream; undefined means "the embedded simulator" (local only). */
   upstreamUrl: string | undefined;
   feed: string;
+  /** BUS_URL parsed: quotes come from the scale-out bus instead of the upstream (never logged). */
+  bus: BusTarget | undefined;
   throttleMs: number;
   heartbeatMs: number;
   retryMs: number;
@@ -124,6 +127,16 @@ function readUpstreamUrl(env: Env, issues: ConfigIssue[]): string | undefined {
   return undefined;
 }
 
+function readBus(env: Env, issues: ConfigIssue[]): BusTarget | undefined {
+  const raw = env.BUS_URL?.trim();
+  if (!raw) return undefined;
+  const parsed = parseBusUrl(raw);
+  if (parsed.ok) return parsed.target;
+  // The URL may hold the bus password: shown redacted, or not at all when unparsable.
+  issues.push({ variable: 'BUS_URL', value: redactUrl(raw), expected: parsed.expected });
+  return undefined;
+}
+
 function readCorsOrigins(env: Env, issues: ConfigIssue[]): Config['corsOrigins'] {
   const raw = env.CORS_ORIGINS?.trim();
   if (!raw || raw === '*') return '*';
@@ -176,6 +189,7 @@ export function parseConfig(
   const config: Config = {
     upstreamUrl: readUpstreamUrl(env, issues),
     feed,
+    bus: readBus(env, issues),
     ...ints,
     corsOrigins: readCorsOrigins(env, issues),
     logLevel: readLogLevel(env, issues),

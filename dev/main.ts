@@ -85,7 +85,8 @@ process.on('unhandledRejection', (error) =>
 
 const base = gateway.url.replace('127.0.0.1', 'localhost');
 // The upstream URL may carry a vendor key (userinfo or query): only its redacted form is printed.
-const upstreamShown = redactUrl(gateway.upstreamUrl);
+// A bus URL comes already masked (core/bus-url.ts), and a cluster's node list is no WHATWG URL.
+const upstreamShown = config.bus === undefined ? redactUrl(gateway.upstreamUrl) : gateway.upstreamUrl;
 log.info('listening', {
   url: gateway.url,
   upstreamUrl: upstreamShown,
@@ -103,7 +104,9 @@ process.stderr.write(
     hasDashboard
       ? `  dashboard  ${base}/?symbols=AAPL,MSFT,NVDA,BTC-USD`
       : '  dashboard  not built: run `npm run build:dashboard`',
-    `  upstream   ${upstreamShown}${config.upstreamUrl ? '' : ' (embedded simulator)'}`,
+    config.bus === undefined
+      ? `  upstream   ${upstreamShown}${config.upstreamUrl ? '' : ' (embedded simulator)'}`
+      : `  bus        ${upstreamShown} (quotes from npm run ingest)`,
     '  Ctrl-C stops it; open streams end with reason "shutdown".',
     '',
   ].join('\n') + '\n',

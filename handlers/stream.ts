@@ -15,7 +15,7 @@ import { createJsonLogger } from '../core/log.ts';
 import { FEED_NAMES } from '../feeds/registry.ts';
 import { isLambdaRuntime } from './lambda-env.ts';
 import { ssmParameterReader } from './ssm.ts';
-import { createStreamHandler, upstreamHub } from './stream-handler.ts';
+import { createStreamHandler, processHub } from './stream-handler.ts';
 import { createStreamTracer } from './tracing.ts';
 import { resolveUpstreamUrl } from './upstream-url.ts';
 
@@ -26,8 +26,10 @@ const env = await resolveUpstreamUrl(process.env, ssmParameterReader(UPSTREAM_UR
 const config = loadConfig(env, FEED_NAMES);
 const log = createJsonLogger({ level: config.logLevel, write: (line) => process.stdout.write(`${line}\n`) });
 // One hub per execution environment. Lambda runs one invocation at a time in it, so the hub serves
-// one stream there; serverless.yml sets UPSTREAM_LINGER_MS=0 so a frozen environment holds no socket.
-const hub = upstreamHub(config, log);
+// one stream there; serverless.yml sets UPSTREAM_LINGER_MS=0 so a frozen environment holds no
+// upstream socket. With BUS_URL the Redis connection stays for the environment's life (reused warm)
+// while the linger still releases every subscription and demand lease with the stream.
+const hub = processHub(config, log);
 const streams = createStreamHandler({
   config,
   log,
