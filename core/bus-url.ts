@@ -83,7 +83,8 @@ export function parseBusUrl(raw: string): { ok: true; target: BusTarget } | { ok
     const colon = userinfo.indexOf(':');
     const user = decode(colon < 0 ? userinfo : userinfo.slice(0, colon));
     const password = colon < 0 ? '' : decode(userinfo.slice(colon + 1));
-    if (user === undefined || password === undefined) return { ok: false, expected: `${expected}, with valid %-escapes` };
+    if (user === undefined || password === undefined)
+      return { ok: false, expected: `${expected}, with valid %-escapes` };
     if (user !== '') target.username = user;
     if (colon >= 0) target.password = password;
   }

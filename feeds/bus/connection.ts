@@ -139,7 +139,9 @@ export function openBusConnection(options: BusConnectionOptions): UpstreamConnec
   function onClose(): void {
     failures += 1;
     const attempt = failures;
-    setStatus(attempt >= options.maxAttempts ? { feed: 'unavailable', attempt } : { feed: 'reconnecting', attempt });
+    setStatus(
+      attempt >= options.maxAttempts ? { feed: 'unavailable', attempt } : { feed: 'reconnecting', attempt },
+    );
   }
 
   const onSubscribersReady = (): void => void reread([...seqs.keys()]).catch(failed('read'));

@@ -30,7 +30,14 @@ export interface BusHubOptions {
  * A hub fed by the bus; its close() also closes the Redis connection.
  * @example const hub = createBusHub({ target, feed: 'native', lingerMs: 0, maxAttempts: 5, log });
  */
-export function createBusHub({ target, feed, lingerMs, maxAttempts, log, demandLeaseMs }: BusHubOptions): Hub {
+export function createBusHub({
+  target,
+  feed,
+  lingerMs,
+  maxAttempts,
+  log,
+  demandLeaseMs,
+}: BusHubOptions): Hub {
   const client = createBusClient(target, { autoResubscribe: false, connectionName: 'qs-gateway' });
   // Without a listener an 'error' event would end the process; failures surface as `status` events.
   client.on('error', (error: unknown) => log.debug('bus connection error', { code: 'bus_error', error }));
