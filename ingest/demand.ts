@@ -31,10 +31,12 @@ export interface DemandWatcher {
 }
 
 /** The live demand from the members and their expiries: symbol → latest expiry among its leases. */
-function expiries(reply: string[]): Map<string, number> {
+function expiries(raw: unknown[]): Map<string, number> {
+  // RESP2 answers a flat [member, score, …]; RESP3 pairs [[member, score], …].
+  const reply = raw.flat() as unknown[];
   const latest = new Map<string, number>();
   for (let i = 0; i + 1 < reply.length; i += 2) {
-    const symbol = demandSymbol(reply[i] as string);
+    const symbol = demandSymbol(String(reply[i]));
     const expiry = Number(reply[i + 1]);
     if (symbol !== '' && Number.isFinite(expiry))
       latest.set(symbol, Math.max(latest.get(symbol) ?? 0, expiry));
@@ -60,10 +62,10 @@ export function watchDemand({
   let again = false;
 
   async function read(): Promise<void> {
-    const reply = await client.zrange(names.demand, 0, -1, 'WITHSCORES');
+    const reply = await client.zrange(names.demand, '0', '-1', 'WITHSCORES');
     if (isStopped) return;
     const at = now();
-    const live = expiries(reply);
+    const live = expiries(reply as unknown[]);
     const added: string[] = [];
     const removed: string[] = [];
     for (const [symbol, expiry] of live) {
@@ -86,7 +88,7 @@ export function watchDemand({
     }
     if (added.length > 0 || removed.length > 0) onChange(added, removed);
     // Expired leases leave the set; a lease renewed meanwhile has a later score and stays.
-    await client.zremrangebyscore(names.demand, '-inf', at);
+    await client.zremrangebyscore(names.demand, '-inf', String(at));
   }
 
   async function look(): Promise<void> {

@@ -47,6 +47,8 @@ export function openBusConnection(options: BusConnectionOptions): UpstreamConnec
   let failures = 0;
   let isBatchOpen = false;
   const rereads = new Set<string>();
+  /** Cluster only: channels ioredis has been asked to subscribe (it resubscribes those itself). */
+  const known = new Set<string>();
 
   const failed = (what: string) => (error: unknown) => {
     if (!isClosed) log.warn(`bus ${what} failed`, { code: 'bus_error', error });
@@ -116,6 +118,7 @@ export function openBusConnection(options: BusConnectionOptions): UpstreamConnec
   async function attach(symbols: readonly string[]): Promise<void> {
     const channels = symbols.map((symbol) => names.channel(symbol));
     if (channels.length === 0) return;
+    for (const symbol of symbols) known.add(symbol);
     await (cluster
       ? Promise.all(channels.map((channel) => client.ssubscribe(channel)))
       : client.ssubscribe(...channels));
@@ -131,9 +134,11 @@ export function openBusConnection(options: BusConnectionOptions): UpstreamConnec
     setStatus({ feed: 'connected' });
     demand.renew();
     // A single server lost every subscription with the connection; ioredis's cluster subscriber
-    // group resubscribes by itself, so there the values are only read again.
-    if (cluster) void reread([...seqs.keys()]).catch(failed('read'));
-    else void attach([...seqs.keys()]).catch(failed('subscribe'));
+    // group resubscribes what it was once asked to by itself, so there those are only read again.
+    const symbols = [...seqs.keys()];
+    if (!cluster) return void attach(symbols).catch(failed('subscribe'));
+    void attach(symbols.filter((symbol) => !known.has(symbol))).catch(failed('subscribe'));
+    void reread(symbols.filter((symbol) => known.has(symbol))).catch(failed('read'));
   }
 
   function onClose(): void {
@@ -167,7 +172,7 @@ export function openBusConnection(options: BusConnectionOptions): UpstreamConnec
   return {
     subscribe(symbols) {
       const added = add(symbols);
-      if (!isClosed && (cluster || client.status === 'ready')) void attach(added).catch(failed('subscribe'));
+      if (!isClosed && client.status === 'ready') void attach(added).catch(failed('subscribe'));
     },
     unsubscribe(symbols) {
       const removed = symbols.filter((symbol) => seqs.delete(symbol));
@@ -175,8 +180,10 @@ export function openBusConnection(options: BusConnectionOptions): UpstreamConnec
       demand.release(removed);
       const channels = removed.map((symbol) => names.channel(symbol));
       for (const channel of channels) symbolOf.delete(channel);
+      for (const symbol of removed) known.delete(symbol);
+      if (client.status !== 'ready') return;
       if (cluster) for (const channel of channels) client.sunsubscribe(channel).catch(failed('unsubscribe'));
-      else if (client.status === 'ready') client.sunsubscribe(...channels).catch(failed('unsubscribe'));
+      else client.sunsubscribe(...channels).catch(failed('unsubscribe'));
     },
     close() {
       if (isClosed) return;
