@@ -23,7 +23,12 @@ export interface IngestEnv {
 }
 
 /** Start an ingest; killed (SIGKILL) when the test ends if still running. */
-export function startIngestProcess({ upstreamUrl, busUrl, leaseMs = 1500, graceMs = 400 }: IngestEnv): IngestRun {
+export function startIngestProcess({
+  upstreamUrl,
+  busUrl,
+  leaseMs = 1500,
+  graceMs = 400,
+}: IngestEnv): IngestRun {
   const run = runNode(['ingest/main.ts'], {
     FEED: 'native',
     UPSTREAM_URL: upstreamUrl,

@@ -66,7 +66,9 @@ async function startNode(extra: string[], withBusPort: boolean): Promise<RedisNo
   const dir = mkdtempSync(join(tmpdir(), 'redis-test-'));
   let child: ChildProcess | undefined;
   const cli = (...args: string[]): string => {
-    const result = spawnSync(REDIS_CLI_PATH, ['-h', '127.0.0.1', '-p', String(port), ...args], { encoding: 'utf8' });
+    const result = spawnSync(REDIS_CLI_PATH, ['-h', '127.0.0.1', '-p', String(port), ...args], {
+      encoding: 'utf8',
+    });
     return result.stdout;
   };
   const node: RedisNode = {
@@ -81,7 +83,10 @@ async function startNode(extra: string[], withBusPort: boolean): Promise<RedisNo
       });
       let output = '';
       const ready = new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`redis-server on ${port} not ready: ${output}`)), 10_000);
+        const timer = setTimeout(
+          () => reject(new Error(`redis-server on ${port} not ready: ${output}`)),
+          10_000,
+        );
         child?.stdout?.on('data', (chunk: Buffer) => {
           output += chunk.toString();
           if (output.includes('Ready to accept connections')) {
@@ -135,13 +140,25 @@ export interface RedisCluster {
 
 /** Start three cluster-enabled servers and join them with `redis-cli --cluster create`. */
 export async function startRedisCluster(): Promise<RedisCluster> {
-  const flags = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'];
+  const flags = [
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    'nodes.conf',
+    '--cluster-node-timeout',
+    '2000',
+  ];
   const nodes = await Promise.all([0, 1, 2].map(() => startNode(flags, true)));
   const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);
-  const created = spawnSync(REDIS_CLI_PATH, ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], {
-    encoding: 'utf8',
-  });
-  if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
+  const created = spawnSync(
+    REDIS_CLI_PATH,
+    ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (created.status !== 0)
+    throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
   // Every node must agree before a client can rely on the slot map.
   const deadline = Date.now() + 10_000;
   while (!nodes.every((node) => node.cli('cluster', 'info').includes('cluster_state:ok'))) {

@@ -24,7 +24,8 @@ async function endToEnd(busUrl: string, symbols: readonly string[]): Promise<voi
   await poll('the union subscribed upstream', () =>
     symbols.every((s) => upstreamSymbols(upstream.frames).has(s)) ? true : undefined,
   );
-  for (const [i, symbol] of symbols.entries()) upstream.sendQuote({ symbol, bidSize: 1, bid: 10 + i, ask: 11 + i });
+  for (const [i, symbol] of symbols.entries())
+    upstream.sendQuote({ symbol, bidSize: 1, bid: 10 + i, ask: 11 + i });
   await first.waitFor('a quote of each symbol', () => quotesOf(first).length === symbols.length);
 
   // Another gateway's new stream gets the latest value at once, from the bus, with nothing sent upstream.
@@ -39,7 +40,11 @@ async function endToEnd(busUrl: string, symbols: readonly string[]): Promise<voi
   first.destroy();
   second.destroy();
   const releasedAt = Date.now();
-  await poll('every symbol unsubscribed upstream', () => (upstreamSymbols(upstream.frames).size === 0 ? true : undefined), 5000);
+  await poll(
+    'every symbol unsubscribed upstream',
+    () => (upstreamSymbols(upstream.frames).size === 0 ? true : undefined),
+    5000,
+  );
   expect(Date.now() - releasedAt).toBeLessThan(500 + 400 + 1000);
   expect(upstream.connections).toBe(1);
 }
