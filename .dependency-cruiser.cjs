@@ -45,7 +45,9 @@ module.exports = {
       severity: 'error',
       comment: 'feeds/ ships in the Lambda: core/, common/, itself, ws and (the scale-out bus) ioredis.',
       from: { path: '^feeds/' },
-      to: { pathNot: '^(core|common|feeds)/|^node_modules/(ws|ioredis)/|^node:|^(events|url|buffer|crypto)$' },
+      to: {
+        pathNot: '^(core|common|feeds)/|^node_modules/(ws|ioredis)/|^node:|^(events|url|buffer|crypto)$',
+      },
     },
     {
       name: 'ingest-is-a-program-of-its-own',

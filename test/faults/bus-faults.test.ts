@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { orderProblems, poll, quotesOf, startIngestProcess } from '../helpers/bus.ts';
 import { startFleet, type Fleet } from '../helpers/bus-fleet.ts';
+import { reportFigures } from '../helpers/faults-figures.ts';
 import { scaled } from '../helpers/faults-scale.ts';
 
 const STREAMS_PER_GATEWAY = scaled(10, 50);
@@ -78,6 +79,7 @@ describe('scale-out fault drills', () => {
     const killedAt = Date.now();
     fleet.ingest.child.kill('SIGKILL');
     const tookOverAt = await standby.waitForHolding(LEASE_MS + 2000);
+    reportFigures('ingest SIGKILL', { leaseMs: LEASE_MS, takeoverMs: tookOverAt - killedAt });
     expect(tookOverAt - killedAt).toBeLessThanOrEqual(LEASE_MS + 200);
     await recover(fleet, 'the takeover');
     concurrency.stop();
