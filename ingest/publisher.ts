@@ -19,7 +19,7 @@ import type { BusClient } from '../feeds/bus/client.ts';
 import { decodeBusQuote, encodeBusQuote, type BusNames } from '../feeds/bus/names.ts';
 
 /** How long a symbol may stay silent before its latest value is published again. */
-export const IDLE_REPUBLISH_MS = 3000;
+const IDLE_REPUBLISH_MS = 3000;
 
 export interface PublisherOptions {
   client: BusClient;

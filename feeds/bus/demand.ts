@@ -13,7 +13,7 @@ import type { BusClient } from './client.ts';
 import { demandMember, type BusNames } from './names.ts';
 
 /** How long a gateway's demand lease lasts without renewal (renewed every third of it). */
-export const DEMAND_LEASE_MS = 30_000;
+const DEMAND_LEASE_MS = 30_000;
 
 export interface DemandOptions {
   client: BusClient;

@@ -30,7 +30,7 @@ export interface Fleet {
 }
 
 /** Stream `i`'s symbols: two of the pool, so the union is the whole pool. */
-export const symbolsOf = (i: number): string[] => [
+const symbolsOf = (i: number): string[] => [
   POOL[i % POOL.length] as string,
   POOL[(i + 3) % POOL.length] as string,
 ];
