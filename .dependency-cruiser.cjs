@@ -3,7 +3,7 @@
 // The layering and the reason for each rule: docs/decisions/008-layout.md.
 // Each rule is spelled out in full even where two look alike: a boundary is read and changed on its own.
 /** @type {import('dependency-cruiser').IConfiguration} */
-const server = '^(core|feeds|handlers|emulator|dev|simulator)/';
+const server = '^(core|feeds|ingest|handlers|emulator|dev|simulator)/';
 
 module.exports = {
   forbidden: [
@@ -38,14 +38,30 @@ module.exports = {
       severity: 'error',
       comment: 'Not even a type: core/ is the bottom layer.',
       from: { path: '^core/' },
-      to: { path: '^(feeds|handlers|emulator|dev|simulator|clients|scripts|bench|test)/' },
+      to: { path: '^(feeds|ingest|handlers|emulator|dev|simulator|clients|scripts|bench|test)/' },
     },
     {
       name: 'feeds-speak-upstream-only',
       severity: 'error',
-      comment: 'feeds/ ships in the Lambda: core/, common/, itself and ws.',
+      comment: 'feeds/ ships in the Lambda: core/, common/, itself, ws and (the scale-out bus) ioredis.',
       from: { path: '^feeds/' },
-      to: { pathNot: '^(core|common|feeds)/|^node_modules/ws/|^node:|^(events|url|buffer)$' },
+      to: {
+        pathNot: '^(core|common|feeds)/|^node_modules/(ws|ioredis)/|^node:|^(events|url|buffer|crypto)$',
+      },
+    },
+    {
+      name: 'ingest-is-a-program-of-its-own',
+      severity: 'error',
+      comment:
+        'ingest/ holds the vendor connection for a fleet through feeds/ (adapters, upstream client, bus names); it is no part of a gateway, and no gateway imports it.',
+      from: { path: '^ingest/' },
+      to: { path: '^(handlers|emulator|dev|simulator|clients)/' },
+    },
+    {
+      name: 'gateways-never-import-the-ingest',
+      severity: 'error',
+      from: { path: '^(core|feeds|handlers|common|emulator|dev|simulator)/' },
+      to: { path: '^ingest/' },
     },
     {
       name: 'handlers-are-the-shell',
@@ -109,7 +125,7 @@ module.exports = {
     {
       name: 'production-never-imports-tests-or-tools',
       severity: 'error',
-      from: { path: '^(core|feeds|handlers|common|emulator|dev|simulator|clients)/' },
+      from: { path: '^(core|feeds|ingest|handlers|common|emulator|dev|simulator|clients)/' },
       to: { path: '^(test|bench|scripts)/' },
     },
   ],

@@ -11,6 +11,7 @@
 import { ConfigError, type ConfigIssue } from './errors.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
 import { redactUrl } from '../common/redact.ts';
+import { parseBusUrl, type BusTarget } from './bus-url.ts';
 
 /** The validated gateway configuration (built once per cold start). */
 export interface Config {
@@ -25,6 +26,8 @@ export interface Config {
    * `toJSON` masks the values, so a logged Config never shows them.
    */
   credentials: Readonly<Record<string, string>>;
+  /** BUS_URL parsed: quotes come from the scale-out bus instead of the upstream (never logged). */
+  bus: BusTarget | undefined;
   throttleMs: number;
   heartbeatMs: number;
   retryMs: number;
@@ -144,6 +147,16 @@ function readUpstreamUrl(env: Env, issues: ConfigIssue[]): string | undefined {
   return undefined;
 }
 
+function readBus(env: Env, issues: ConfigIssue[]): BusTarget | undefined {
+  const raw = env.BUS_URL?.trim();
+  if (!raw) return undefined;
+  const parsed = parseBusUrl(raw);
+  if (parsed.ok) return parsed.target;
+  // The URL may hold the bus password: shown redacted, or not at all when unparsable.
+  issues.push({ variable: 'BUS_URL', value: redactUrl(raw), expected: parsed.expected });
+  return undefined;
+}
+
 function readCorsOrigins(env: Env, issues: ConfigIssue[]): Config['corsOrigins'] {
   const raw = env.CORS_ORIGINS?.trim();
   if (!raw || raw === '*') return '*';
@@ -223,6 +236,7 @@ export function parseConfig(
     upstreamUrl: readUpstreamUrl(env, issues) ?? description?.defaultUrl,
     feed,
     credentials: readCredentials(env, description ?? { name: feed, credentialNames: [] }, issues),
+    bus: readBus(env, issues),
     ...ints,
     corsOrigins: readCorsOrigins(env, issues),
     logLevel: readLogLevel(env, issues),

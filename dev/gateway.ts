@@ -13,7 +13,8 @@ import { loadConfig, type Config, type Env } from '../core/config.ts';
 import { createJsonLogger, silentLogger, type Logger } from '../core/log.ts';
 import { FEEDS } from '../feeds/registry.ts';
 import { TOKEN_QUERY_PARAMETER, createAuthorizer } from '../handlers/authorizer.ts';
-import { createStreamHandler, upstreamHub } from '../handlers/stream-handler.ts';
+import { createStreamHandler, processHub } from '../handlers/stream-handler.ts';
+import { describeBusTarget } from '../core/bus-url.ts';
 import { createStreamTracer } from '../handlers/tracing.ts';
 import type { ProfileName } from '../simulator/profiles.ts';
 import { startSimulator } from '../simulator/server.ts';
@@ -42,7 +43,7 @@ export interface LocalGatewayOptions {
   fallback?: FallbackHandler;
   /** API Gateway's route, validator and own-answer headers. @defaultValue what serverless.yml declares */
   api?: DeployedApi;
-  /** Embedded simulator settings, used when env has no UPSTREAM_URL (and FEED is native). */
+  /** Embedded simulator settings, used when env has neither UPSTREAM_URL nor BUS_URL (and FEED is native). */
   simulator?: { profile?: ProfileName; seed?: number; unlisted?: readonly string[] };
   /** Where JSON log lines of the handler and of the stand-in go, filtered by LOG_LEVEL. @defaultValue nowhere */
   writeLog?: (line: string) => void;
@@ -103,6 +104,7 @@ function localAuthorizer(secret: string, log: Logger): LocalAuthorizer {
 /** A running local gateway. */
 export interface LocalGateway {
   url: string;
+  /** Where quotes come from: the upstream's URL, or the bus's (credentials masked). */
   upstreamUrl: string;
   /** End open streams with `shutdown`, then close the server and the simulator. */
   close(): Promise<void>;
@@ -152,8 +154,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     options.writeLog === undefined
       ? silentLogger
       : createJsonLogger({ level: parsed.logLevel, write: options.writeLog });
+  // With BUS_URL the ingest holds the upstream: no embedded simulator.
   const simulator =
-    parsed.upstreamUrl !== undefined
+    parsed.upstreamUrl !== undefined || parsed.bus !== undefined
       ? undefined
       : await startSimulator({
           host: '127.0.0.1',
@@ -162,8 +165,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
           seed: options.simulator?.seed,
           unlisted: options.simulator?.unlisted,
         });
-  const upstreamUrl = parsed.upstreamUrl ?? (simulator as { url: string }).url;
+  const upstreamUrl = parsed.upstreamUrl ?? simulator?.url;
   const config = { ...parsed, upstreamUrl };
+  const source = parsed.bus === undefined ? (upstreamUrl as string) : describeBusTarget(parsed.bus);
   try {
     installAwsLambdaGlobal();
     let loaded: LoadedHandler;
@@ -171,7 +175,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       loaded = await importBundle(options.bundlePath, { ...options.env, UPSTREAM_URL: upstreamUrl });
     } else {
       // One hub per local gateway: every stream it serves shares one upstream connection.
-      const hub = upstreamHub(config, log);
+      const hub = processHub(config, log);
       const streams = createStreamHandler({
         config,
         log,
@@ -202,7 +206,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     let closing: Promise<void> | undefined;
     return {
       url: server.url,
-      upstreamUrl,
+      upstreamUrl: source,
       close: () =>
         (closing ??= (async () => {
           // Refuse new streams first, so none opens after the others were told to end.

@@ -101,7 +101,8 @@ const base = gateway.url.replace('127.0.0.1', 'localhost');
 const examples = getFeedAdapter(config.feed).exampleSymbols ?? ['AAPL', 'MSFT'];
 const symbolsQuery = encodeURI(examples.slice(0, 2).join(','));
 // The upstream URL may carry a vendor key (userinfo or query): only its redacted form is printed.
-const upstreamShown = redactUrl(gateway.upstreamUrl);
+// A bus URL comes already masked (core/bus-url.ts), and a cluster's node list is no WHATWG URL.
+const upstreamShown = config.bus === undefined ? redactUrl(gateway.upstreamUrl) : gateway.upstreamUrl;
 log.info('listening', {
   url: gateway.url,
   upstreamUrl: upstreamShown,
@@ -119,7 +120,9 @@ process.stderr.write(
     hasDashboard
       ? `  dashboard  ${base}/?symbols=${encodeURI(examples.join(','))}`
       : '  dashboard  not built: run `npm run build:dashboard`',
-    `  upstream   ${upstreamShown}${config.upstreamUrl ? '' : ' (embedded simulator)'}`,
+    config.bus === undefined
+      ? `  upstream   ${upstreamShown}${config.upstreamUrl ? '' : ' (embedded simulator)'}`
+      : `  bus        ${upstreamShown} (quotes from npm run ingest)`,
     '  Ctrl-C stops it; open streams end with reason "shutdown".',
     '',
   ].join('\n') + '\n',

@@ -16,6 +16,7 @@ import { planStreamRequest } from '../core/request.ts';
 import { runStreamSession, type AbortCause } from '../core/stream-session.ts';
 import { getFeedAdapter } from '../feeds/registry.ts';
 import { createUpstreamHub, type Hub } from '../feeds/hub.ts';
+import { createBusHub } from '../feeds/bus/hub.ts';
 import { STREAM_HEADERS, corsHeaders, readStreamRequest, rejectionResponse } from './apigw.ts';
 import type { StreamTracer } from './tracing.ts';
 
@@ -60,6 +61,22 @@ export function upstreamHub(config: Config, log: Logger): Hub {
     log,
     maxAttempts: config.upstreamMaxAttempts,
     lingerMs: config.upstreamLingerMs,
+  });
+}
+
+/**
+ * The process's hub: over the scale-out bus when BUS_URL is set (UPSTREAM_URL is then the ingest's
+ * business, not this process's), otherwise {@link upstreamHub}.
+ * @see docs/decisions/014-scale-out-bus.md
+ */
+export function processHub(config: Config, log: Logger): Hub {
+  if (config.bus === undefined) return upstreamHub(config, log);
+  return createBusHub({
+    target: config.bus,
+    feed: config.feed,
+    lingerMs: config.upstreamLingerMs,
+    maxAttempts: config.upstreamMaxAttempts,
+    log,
   });
 }
 

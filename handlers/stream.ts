@@ -17,7 +17,7 @@ import { FEEDS, credentialNamesOf } from '../feeds/registry.ts';
 import { resolveCredentials } from './credentials.ts';
 import { isLambdaRuntime } from './lambda-env.ts';
 import { ssmParameterReader } from './ssm.ts';
-import { createStreamHandler, upstreamHub } from './stream-handler.ts';
+import { createStreamHandler, processHub } from './stream-handler.ts';
 import { createStreamTracer } from './tracing.ts';
 import { resolveUpstreamUrl } from './upstream-url.ts';
 
@@ -33,8 +33,10 @@ const env = await resolveCredentials(
 const config = loadConfig(env, FEEDS);
 const log = createJsonLogger({ level: config.logLevel, write: (line) => process.stdout.write(`${line}\n`) });
 // One hub per execution environment. Lambda runs one invocation at a time in it, so the hub serves
-// one stream there; serverless.yml sets UPSTREAM_LINGER_MS=0 so a frozen environment holds no socket.
-const hub = upstreamHub(config, log);
+// one stream there; serverless.yml sets UPSTREAM_LINGER_MS=0 so a frozen environment holds no
+// upstream socket. With BUS_URL the Redis connection stays for the environment's life (reused warm)
+// while the linger still releases every subscription and demand lease with the stream.
+const hub = processHub(config, log);
 const streams = createStreamHandler({
   config,
   log,

@@ -1,7 +1,8 @@
 /**
  * First step of `npm test`: make sure the machine has what the suite runs for real, or stop at once
  * with the one command that installs it. Today that is Debian's Chromium for the browser project
- * (playwright-core ships no browser, and downloading one is not possible offline).
+ * (playwright-core ships no browser, and downloading one is not possible offline) and Debian's
+ * redis-server for the scale-out tests (a real server, never a mock).
  *
  * As root with apt-get, it installs what is missing itself; otherwise it prints the command and exits 1,
  * before typecheck, lint and build spend a minute. Set `SKIP_PREREQUISITES=1` to skip the check.
@@ -9,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { CHROMIUM_PATH } from '../test/helpers/browser.ts';
+import { REDIS_SERVER_PATH } from '../test/helpers/redis.ts';
 
 interface Prerequisite {
   /** What the suite uses it for, for the message. */
@@ -24,6 +26,11 @@ const PREREQUISITES: Prerequisite[] = [
     purpose: 'the dashboard tests in a real browser',
     debianPackage: 'chromium',
     present: () => existsSync(CHROMIUM_PATH),
+  },
+  {
+    purpose: 'the scale-out tests on a real Redis (BUS_URL, npm run ingest)',
+    debianPackage: 'redis-server',
+    present: () => existsSync(REDIS_SERVER_PATH),
   },
 ];
 

@@ -1,0 +1,111 @@
+/**
+ * Publish normalised quotes on the bus: per symbol a `seq` one higher than the last, then `SET` the
+ * latest value and `SPUBLISH` it, in that order on one connection (the gateways' gap-free join relies
+ * on the value being written before it is published: feeds/bus/connection.ts).
+ *
+ * `seq` survives a change of holder: a symbol's counter starts from the `seq` of the latest value the
+ * bus holds. When there is none (a first start, a restarted server) it starts from the clock in
+ * microseconds, far above anything an earlier holder could have reached by counting one per quote,
+ * so a gateway never sees a `seq` go back.
+ *
+ * A symbol nobody wants any more loses its latest value, so no stream later takes a stale one for new.
+ *
+ * A symbol idle for `idleMs` has its latest value published again with the same `seq`: gateways drop
+ * it as a duplicate, but a subscription that silently died shows within seconds, not at the next trade.
+ */
+import type { Logger } from '../core/log.ts';
+import type { Quote } from '../core/quote.ts';
+import type { BusClient } from '../feeds/bus/client.ts';
+import { decodeBusQuote, encodeBusQuote, type BusNames } from '../feeds/bus/names.ts';
+
+/** How long a symbol may stay silent before its latest value is published again. */
+const IDLE_REPUBLISH_MS = 3000;
+
+export interface PublisherOptions {
+  client: BusClient;
+  names: BusNames;
+  log: Logger;
+  /** @defaultValue {@link IDLE_REPUBLISH_MS} */
+  idleMs?: number;
+  now?: () => number;
+}
+
+interface SymbolState {
+  seq: number;
+  payload?: string;
+  publishedAt: number;
+}
+
+/** The ingest's publishing side. */
+export interface Publisher {
+  /** Start counting for `symbols` from the bus's latest values; resolves before their first quote may be published. */
+  prepare(symbols: readonly string[]): Promise<void>;
+  publish(quote: Quote): void;
+  /** Stop counting for `symbols` (unsubscribed upstream). */
+  forget(symbols: readonly string[]): void;
+  /** Quotes published so far. */
+  readonly published: number;
+  stop(): void;
+}
+
+export function createPublisher({ client, names, log, ...options }: PublisherOptions): Publisher {
+  const now = options.now ?? Date.now;
+  const idleMs = options.idleMs ?? IDLE_REPUBLISH_MS;
+  const symbols = new Map<string, SymbolState>();
+  let published = 0;
+  const failed = (error: unknown): void => log.warn('ingest publish failed', { code: 'bus_error', error });
+
+  const freshSeq = (): number => Math.floor(now() * 1000);
+
+  function republishIdle(): void {
+    const at = now();
+    for (const [symbol, state] of symbols) {
+      if (state.payload === undefined || at - state.publishedAt < idleMs) continue;
+      state.publishedAt = at;
+      client.spublish(names.channel(symbol), state.payload).catch(failed);
+    }
+  }
+  const timer = setInterval(republishIdle, Math.max(10, idleMs / 2));
+
+  return {
+    async prepare(list) {
+      const fresh = list.filter((symbol) => !symbols.has(symbol));
+      const values = await Promise.all(fresh.map((symbol) => client.get(names.latest(symbol))));
+      fresh.forEach((symbol, i) => {
+        const value = values[i];
+        const stored = value === null || value === undefined ? undefined : decodeBusQuote(value, now());
+        // Kept across holders; a value the bus lost (or never had) restarts from the clock.
+        symbols.set(symbol, { seq: stored?.seq ?? freshSeq(), publishedAt: now() });
+      });
+    },
+    publish(quote) {
+      let state = symbols.get(quote.symbol);
+      if (state === undefined) {
+        state = { seq: freshSeq(), publishedAt: 0 };
+        symbols.set(quote.symbol, state);
+      }
+      state.seq += 1;
+      state.payload = encodeBusQuote({ seq: state.seq, quote });
+      state.publishedAt = now();
+      published += 1;
+      // Same slot ({SYM}), same connection, this order: the value is written before it is announced.
+      client.set(names.latest(quote.symbol), state.payload).catch(failed);
+      client.spublish(names.channel(quote.symbol), state.payload).catch(failed);
+    },
+    forget(list) {
+      for (const symbol of list) {
+        symbols.delete(symbol);
+        // Nobody wants it: a later stream must not get an hours-old value as "the latest". The
+        // next counter starts from the clock, still above every seq published before.
+        client.del(names.latest(symbol)).catch(failed);
+      }
+    },
+    get published() {
+      return published;
+    },
+    stop() {
+      clearInterval(timer);
+      symbols.clear();
+    },
+  };
+}
