@@ -117,11 +117,11 @@ function decodeCoinbaseFrame(frame: string, nowMs: number = Date.now()): Decoded
 /**
  * The Coinbase Exchange adapter.
  *
- * Liveness: our pings every interval, plus a 10 s silence rule. Each subscribed product sends a
- * heartbeat every second, so 10 s without a frame is ten missed heartbeats of every product: a
- * connected-but-mute socket that still answers pings. With no product subscribed (only while the hub
- * lingers after its last stream, UPSTREAM_LINGER_MS, 5 s by default) Coinbase sends nothing, and a
- * linger longer than 10 s sees the socket replaced, a harmless redial; the pings cover that window.
+ * Liveness: our pings every interval, plus a 15 s silence rule. Each subscribed product sends a
+ * heartbeat every second, so 15 s without a frame is fifteen missed heartbeats of every product: a
+ * connected-but-mute socket that still answers pings. The window exceeds the 10 s ping interval, so a
+ * pong can always refresh it. With no product subscribed (a lingering hub, or every symbol rejected)
+ * Coinbase sends nothing, and the upstream client suspends the silence rule (feeds/liveness.ts).
  *
  * Send budget: Coinbase allows 10 inbound messages per second per connection (since 2024-06-24,
  * https://docs.cdp.coinbase.com/exchange/websocket-feed/rate-limits); 8 leaves room for error in
@@ -133,7 +133,7 @@ export const coinbaseAdapter: FeedAdapter = {
   defaultUrl: 'wss://ws-feed.exchange.coinbase.com',
   credentialNames: [],
   sendBudget: { frames: 8, perMs: 1000 },
-  liveness: { clientPings: true, silenceMs: 10_000 },
+  liveness: { clientPings: true, silenceMs: 15_000 },
   rejectionDropsBatch: true,
   subscribeFrames: (symbols) => frames('subscribe', symbols),
   unsubscribeFrames: (symbols) => frames('unsubscribe', symbols),

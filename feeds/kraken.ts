@@ -128,11 +128,10 @@ function decodeKrakenFrame(frame: string, nowMs: number = Date.now()): DecodedFr
 /**
  * The Kraken Spot v2 adapter.
  *
- * Liveness: our pings, plus a 10 s silence rule. Once anything is subscribed Kraken sends a
- * heartbeat about every second in the absence of other updates, so 10 s without a frame is a mute
- * socket. With nothing subscribed (only while the hub lingers after its last stream,
- * UPSTREAM_LINGER_MS, 5 s by default) there are no heartbeats, and a longer linger sees the socket
- * replaced after 10 s, a harmless redial; the pings cover that window.
+ * Liveness: our pings, plus a 15 s silence rule (longer than the 10 s ping interval, so a pong can
+ * always refresh it). Once anything is subscribed Kraken sends a heartbeat about every second in
+ * the absence of other updates, so 15 s without a frame is a mute socket. With nothing subscribed
+ * there are no heartbeats, and the upstream client suspends the silence rule (feeds/liveness.ts).
  *
  * No send budget: Kraken's limit is dynamic and unpublished; we send a handful of batched
  * subscribe frames and a ping per interval, and an "Exceeded msg rate" answer backs the connection off.
@@ -142,7 +141,7 @@ export const krakenAdapter: FeedAdapter = {
   exampleSymbols: ['BTC/USD', 'ETH/USD', 'SOL/USD'],
   defaultUrl: 'wss://ws.kraken.com/v2',
   credentialNames: [],
-  liveness: { clientPings: true, silenceMs: 10_000 },
+  liveness: { clientPings: true, silenceMs: 15_000 },
   subscribeFrames,
   unsubscribeFrames,
   decode: decodeKrakenFrame,

@@ -16,6 +16,11 @@ export interface LivenessOptions extends Liveness {
   pingIntervalMs: number;
   /** Queue a ping (it may wait for the send budget). */
   ping(): void;
+  /**
+   * Is silence expected now? A vendor's heartbeats are per subscribed symbol (Coinbase, Kraken), so a
+   * connection with nothing subscribed is quiet and alive: the silence rule waits. @defaultValue never
+   */
+  isQuietExpected?(): boolean;
   /** The socket is dead: `reason` is `ping_timeout` or `silence_timeout`. */
   onDead(reason: 'ping_timeout' | 'silence_timeout'): void;
 }
@@ -54,6 +59,7 @@ export function watchLiveness(options: LivenessOptions): LivenessWatch {
 
   function scheduleSilence(windowMs: number, afterMs: number): void {
     silenceTimer = setTimeout(() => {
+      if (options.isQuietExpected?.()) lastArrivalAt = Date.now();
       const quietMs = Date.now() - lastArrivalAt;
       if (quietMs >= windowMs) return options.onDead('silence_timeout');
       scheduleSilence(windowMs, windowMs - quietMs);

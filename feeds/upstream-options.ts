@@ -158,13 +158,21 @@ export function resolveUpstreamOptions(options: UpstreamOptions): ResolvedUpstre
     positive('sendBudget.perMs', perMs);
   }
   const liveness = adapter.liveness ?? { clientPings: true };
+  const pingIntervalMs = positive('pingIntervalMs', options.pingIntervalMs ?? 10_000);
   if (liveness.silenceMs !== undefined) positive('liveness.silenceMs', liveness.silenceMs);
+  // Our pings' pongs count as traffic, but a pong comes a round trip after its ping: a silence
+  // window no longer than the ping interval would call every quiet, healthy socket dead.
+  if (liveness.clientPings && liveness.silenceMs !== undefined && liveness.silenceMs <= pingIntervalMs) {
+    throw new TypeError(
+      `createUpstream: liveness.silenceMs (${liveness.silenceMs}) must exceed pingIntervalMs (${pingIntervalMs})`,
+    );
+  }
   return {
     dialUrl,
     credentials,
     handshakeTimeoutMs: positive('handshakeTimeoutMs', options.handshakeTimeoutMs ?? 5000),
     authTimeoutMs: positive('authTimeoutMs', options.authTimeoutMs ?? 10_000),
-    pingIntervalMs: positive('pingIntervalMs', options.pingIntervalMs ?? 10_000),
+    pingIntervalMs,
     liveness,
     delayAfterFailure: (attempt, refused) =>
       refused

@@ -90,9 +90,7 @@ export function createUpstream(options: UpstreamOptions): UpstreamConnection {
     const maxPayload = options.maxPayloadBytes ?? upstreamMaxPayloadBytes(wanted.size);
     const ws = new WebSocket(settings.dialUrl, { maxPayload, perMessageDeflate: false });
     socket = ws;
-    failReason = '';
-    refusal = undefined;
-    isDying = false;
+    [failReason, refusal, isDying] = ['', undefined, false];
     handshakeTimer = setTimeout(() => abandon(ws, 'handshake_timeout'), settings.handshakeTimeoutMs);
     ws.on('open', () => upstreamOnOpen(ws));
     ws.on('message', (data, isBinary) => upstreamOnMessage(ws, data, isBinary));
@@ -128,6 +126,7 @@ export function createUpstream(options: UpstreamOptions): UpstreamConnection {
       ...settings.liveness,
       pingIntervalMs: settings.pingIntervalMs,
       ping: () => queue?.ping(),
+      isQuietExpected: () => wanted.size === 0,
       onDead: (reason) => abandon(ws, reason),
     });
     stableTimer = setTimeout(markStable, settings.stableAfterMs);

@@ -191,6 +191,40 @@ describe('createUpstream: liveness', () => {
   });
 });
 
+describe('createUpstream: liveness with nothing subscribed', () => {
+  // Heartbeats are per subscribed symbol (Coinbase, Kraken): an empty subscription is quiet, not dead.
+  it('suspends the silence rule while nothing is subscribed, and applies it again after a subscribe', async () => {
+    const upstream = await startScriptedUpstream();
+    const quiet = scriptedAdapter({ liveness: { clientPings: false, silenceMs: 3000 } });
+    const { feed, recorder } = openFeed(upstream, quiet, { symbols: [] });
+    await recorder.statusCount.waitFor(1);
+
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(upstream.disconnects).toBe(0);
+
+    feed.subscribe(['AAPL']);
+    await upstream.waitForSubscribe();
+    await vi.advanceTimersByTimeAsync(6000);
+    await upstream.waitForDisconnects(1);
+    expect(recorder.statuses).toEqual([{ feed: 'connected' }, { feed: 'reconnecting', attempt: 1 }]);
+  });
+
+  it('refuses a silence window no longer than the ping interval: every pong would come too late', () => {
+    const tooShort = scriptedAdapter({ liveness: { clientPings: true, silenceMs: 10_000 } });
+
+    expect(() =>
+      createUpstream({
+        url: 'ws://127.0.0.1:1',
+        adapter: tooShort,
+        symbols: [],
+        handlers: recordFeed().handlers,
+        log: silentLogger,
+        pingIntervalMs: 10_000,
+      }),
+    ).toThrow(/silenceMs \(10000\) must exceed pingIntervalMs \(10000\)/);
+  });
+});
+
 describe('createUpstream: rejected symbols', () => {
   it('drops rejected symbols from the subscription, reports them once, and resubscribes the rest without spinning', async () => {
     const upstream = await startScriptedUpstream();

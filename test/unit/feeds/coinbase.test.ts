@@ -195,7 +195,7 @@ describe('coinbaseAdapter declarations', () => {
       defaultUrl: 'wss://ws-feed.exchange.coinbase.com',
       credentialNames: [],
       rejectionDropsBatch: true,
-      liveness: { clientPings: true, silenceMs: 10_000 },
+      liveness: { clientPings: true, silenceMs: 15_000 },
       sendBudget: { frames: 8, perMs: 1000 },
     });
     expect(coinbaseAdapter.awaitsReady).toBeUndefined();

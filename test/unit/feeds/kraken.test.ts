@@ -214,7 +214,7 @@ describe('krakenAdapter declarations', () => {
       name: 'kraken',
       defaultUrl: 'wss://ws.kraken.com/v2',
       credentialNames: [],
-      liveness: { clientPings: true, silenceMs: 10_000 },
+      liveness: { clientPings: true, silenceMs: 15_000 },
     });
     expect(krakenAdapter.rejectionDropsBatch).toBeUndefined();
     expect(krakenAdapter.sendBudget).toBeUndefined();
