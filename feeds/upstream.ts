@@ -265,16 +265,17 @@ export function createUpstream(options: UpstreamOptions): UpstreamConnection {
     );
   }
 
-  /** Want `symbols` within the adapter's cap; the excess is rejected (after `report`, if given). */
-  function want(symbols: readonly string[], report = (tell: () => void) => tell()): string[] {
+  /** Want `symbols` within the adapter's cap; the excess is rejected. */
+  function want(symbols: readonly string[]): string[] {
     const { added, over } = admitSymbols(wanted, symbols, adapter.maxSymbols);
     const message = `the upstream takes at most ${adapter.maxSymbols} symbols per connection`;
-    if (over.length > 0) report(() => isClosed || handlers.onRejected?.(over, SYMBOL_LIMIT, message));
+    // Told after this call, never inside it: the caller (the hub) first holds the connection and
+    // registers the stream that asked, so that stream hears it exactly once, like any rejection.
+    if (over.length > 0) queueMicrotask(() => isClosed || handlers.onRejected?.(over, SYMBOL_LIMIT, message));
     return added;
   }
 
-  // The first symbols' excess is told once the caller holds the connection, not inside this call.
-  want(options.symbols, queueMicrotask);
+  want(options.symbols);
   connect();
   return {
     subscribe(symbols) {

@@ -74,6 +74,32 @@ describe('createUpstreamHub on a real connection (fake clock)', () => {
     await upstream.waitForDisconnects(2);
   });
 
+  it("tells each stream of a symbol past the upstream's cap once, a stream that joins later too", async () => {
+    const upstream = await startScriptedUpstream();
+    const capped = { ...nativeAdapter, maxSymbols: 1 };
+    const hub = createUpstreamHub({ url: upstream.url, adapter: capped, log: silentLogger, lingerMs: 0 });
+    const join = (symbols: string[]) => {
+      const recorder = recordFeed();
+      return { ...recorder, feed: hub.openFeed({ symbols, ...recorder.handlers }) };
+    };
+    const a = join(['AAPL']);
+    await upstream.waitForSubscribe(1);
+    await a.statusCount.waitFor(1);
+
+    const b = join(['AAPL', 'MSFT']);
+    await b.statusCount.waitFor(1);
+    await vi.advanceTimersByTimeAsync(0);
+    const c = join(['MSFT']);
+    await vi.advanceTimersByTimeAsync(0);
+    hub.close();
+
+    const capRejection = { symbols: ['MSFT'], code: 'symbol_limit', message: expect.any(String) };
+    expect(a.rejections).toEqual([]);
+    expect(b.rejections).toEqual([capRejection]);
+    expect(c.rejections).toEqual([capRejection]);
+    expect(upstream.subscriptions.map((frame) => frame.symbols)).toEqual([['AAPL']]);
+  });
+
   it('gives a stream that joins while the upstream reconnects that status at once, and resubscribes the union', async () => {
     const upstream = await startScriptedUpstream();
     const { hub, join } = hubOn(upstream);
