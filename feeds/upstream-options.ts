@@ -103,9 +103,15 @@ export interface ResolvedUpstreamOptions {
   maxAttempts: number;
   stableAfterMs: number;
   now: () => number;
-  /** Replace every credential value in `text` with `***`: upstream words and socket errors may echo one. */
+  /**
+   * Replace every credential value in `text` with `***` (upstream words and socket errors may echo
+   * one), then cut it to 256 characters.
+   */
   scrub(text: string): string;
 }
+
+/** The longest upstream text (an error message, a socket error) passed on to logs and streams. */
+const MAX_UPSTREAM_TEXT = 256;
 
 function positive(name: string, value: number): number {
   if (!(Number.isFinite(value) && value > 0))
@@ -130,9 +136,13 @@ function checkUrl(url: string, shown: string, what: string): void {
 export function resolveUpstreamOptions(options: UpstreamOptions): ResolvedUpstreamOptions {
   const { adapter } = options;
   const credentials = options.credentials ?? {};
-  const secrets = Object.values(credentials).filter((value) => value !== '');
+  // Each value as given and as a URL carries it (a token in `?token=` comes back percent-encoded).
+  const secrets = Object.values(credentials)
+    .filter((value) => value !== '')
+    .flatMap((value) => [value, encodeURIComponent(value)]);
+  // Cut only after the secrets are gone: a cut first could leave a secret's first characters.
   const scrub = (text: string): string =>
-    secrets.reduce((clean, secret) => clean.split(secret).join('***'), text);
+    secrets.reduce((clean, secret) => clean.split(secret).join('***'), text).slice(0, MAX_UPSTREAM_TEXT);
   checkUrl(options.url, redactUrl(options.url), 'url');
   const dialUrl = adapter.dialUrl?.(options.url, credentials) ?? options.url;
   checkUrl(dialUrl, scrub(redactUrl(dialUrl)), `the ${adapter.name} adapter's dial URL`);

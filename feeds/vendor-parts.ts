@@ -40,7 +40,10 @@ export function quotePart(raw: Record<string, unknown>, nowMs: number): Part {
   return check.ok ? { type: 'quote', quote: check.quote } : 'malformed';
 }
 
-/** Vendor error texts are forwarded to logs; a long one is cut so it cannot flood a log line. */
+/**
+ * A vendor's error text, whole: the upstream client removes any credential it echoes and only then
+ * cuts it (feeds/upstream-options.ts `scrub`); a cut here could leave a secret's first characters.
+ */
 export function vendorText(v: unknown): string {
-  return typeof v === 'string' ? v.slice(0, 200) : '';
+  return typeof v === 'string' ? v : '';
 }

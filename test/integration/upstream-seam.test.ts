@@ -319,4 +319,28 @@ describe('createUpstream: credentials', () => {
     expect(reported).not.toContain(SECRET);
     expect(lines.some((line) => line.includes('too_many_connections'))).toBe(true);
   });
+
+  it('removes an echoed credential before it cuts a long upstream text, so no part of it shows', async () => {
+    const upstream = await startScriptedUpstream();
+    const adapter = scriptedAdapter({ openFrames: () => [authFrame] });
+    // The secret straddles every cut a vendor text might get (200, 256 characters); percent-encoded too.
+    const padding = 'x'.repeat(250);
+    upstream.reply((frame) =>
+      frame === authFrame
+        ? [
+            { type: 'error', code: 'long', message: `${padding}${SECRET}/+` },
+            { type: 'error', code: 'encoded', message: `bad token ${encodeURIComponent(`${SECRET}/+`)}` },
+          ]
+        : undefined,
+    );
+    const { recorder } = openFeed(upstream, adapter, {
+      credentials: { SCRIPTED_KEY: KEY, SCRIPTED_SECRET: `${SECRET}/+` },
+    });
+    await vi.waitFor(() => expect(recorder.upstreamErrors).toHaveLength(2));
+
+    const [long, encoded] = recorder.upstreamErrors;
+    expect(long?.message).toBe(`${padding}***`.slice(0, 256));
+    expect(encoded?.message).toBe('bad token ***');
+    expect(JSON.stringify(recorder.upstreamErrors)).not.toContain(SECRET.slice(0, 4));
+  });
 });

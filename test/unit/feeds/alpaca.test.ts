@@ -235,3 +235,15 @@ describe('property: alpaca decode', () => {
     );
   });
 });
+
+describe('alpacaAdapter: vendor texts', () => {
+  // The upstream client removes an echoed credential and only then cuts the text: a cut in the
+  // adapter could leave the first characters of a secret that straddles it.
+  it('passes an error text on whole, however long', () => {
+    const msg = `${'x'.repeat(300)} test-secret`;
+
+    const { messages } = alpacaAdapter.decode(JSON.stringify([{ T: 'error', code: 400, msg }]));
+
+    expect(messages).toEqual([{ type: 'error', code: 'invalid_syntax', message: `Alpaca 400: ${msg}` }]);
+  });
+});
