@@ -17,8 +17,12 @@
  * - **Errors** (`[{"T":"error","code","msg"}]`): credentials refused (402), a second session (406)
  *   and plan problems (408, 409, 411) refuse the connection; 404 (our auth did not arrive within
  *   10 s) refuses it too, so the client backs off rather than redialling into the same timeout. 405
- *   (symbol limit: 30 on the free plan) names no symbols and leaves the subscription as it was, so it
- *   is reported as an `error`: no stream can be told which of its symbols failed.
+ *   (symbol limit: 30 on the free plan) names no symbols and refuses the whole subscribe frame, and
+ *   after a reconnect the one subscribe of every wanted symbol would fail, silencing symbols that
+ *   worked. So the adapter declares the free plan's 30 as `maxSymbols`: the upstream client rejects
+ *   the 31st symbol by name (`symbol_limit`) and never sends a subscribe Alpaca must refuse. A 405
+ *   that still arrives (another session's symbols) is reported as an `error`. A paid (SIP) plan has
+ *   no limit: raise {@link ALPACA_MAX_SYMBOLS} for it.
  * - **Liveness.** No server heartbeat is documented; we ping (the Go SDK pings every 10 s). No silence
  *   rule: a quiet symbol outside market hours is not a dead socket.
  * @see shared/research/upstreams.md §1
@@ -117,6 +121,12 @@ const actionFrames = (action: 'subscribe' | 'unsubscribe', symbols: readonly str
   symbols.length === 0 ? [] : [JSON.stringify({ action, quotes: [...symbols] })];
 
 /**
+ * Symbols per connection, quotes and trades counted together: the free (IEX) plan's limit.
+ * @see https://docs.alpaca.markets/docs/about-market-data-api
+ */
+const ALPACA_MAX_SYMBOLS = 30;
+
+/**
  * The Alpaca adapter, registered under FEED=`alpaca`.
  * @see shared/research/upstreams.md §1
  */
@@ -133,6 +143,7 @@ export const alpacaAdapter: FeedAdapter = {
     }),
   ],
   awaitsReady: true,
+  maxSymbols: ALPACA_MAX_SYMBOLS,
   liveness: { clientPings: true },
   subscribeFrames: (symbols) => actionFrames('subscribe', symbols),
   unsubscribeFrames: (symbols) => actionFrames('unsubscribe', symbols),
