@@ -175,7 +175,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       loaded = await importBundle(options.bundlePath, { ...options.env, UPSTREAM_URL: upstreamUrl });
     } else {
       // One hub per local gateway: every stream it serves shares one upstream connection.
-      const hub = processHub(config, log);
+      const hub = await processHub(config, log);
       const streams = createStreamHandler({
         config,
         log,

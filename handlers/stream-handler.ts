@@ -16,7 +16,6 @@ import { planStreamRequest } from '../core/request.ts';
 import { runStreamSession, type AbortCause } from '../core/stream-session.ts';
 import { getFeedAdapter } from '../feeds/registry.ts';
 import { createUpstreamHub, type Hub } from '../feeds/hub.ts';
-import { createBusHub } from '../feeds/bus/hub.ts';
 import { STREAM_HEADERS, corsHeaders, readStreamRequest, rejectionResponse } from './apigw.ts';
 import type { StreamTracer } from './tracing.ts';
 
@@ -67,10 +66,15 @@ export function upstreamHub(config: Config, log: Logger): Hub {
 /**
  * The process's hub: over the scale-out bus when BUS_URL is set (UPSTREAM_URL is then the ingest's
  * business, not this process's), otherwise {@link upstreamHub}.
+ *
+ * The bus modules (and ioredis, most of their weight) are imported only when BUS_URL is set: the
+ * Lambda bundle keeps them in a chunk of their own (scripts/build/bundle.ts), so a stream function
+ * that dials its upstream never pays their import at cold start.
  * @see docs/decisions/014-scale-out-bus.md
  */
-export function processHub(config: Config, log: Logger): Hub {
+export async function processHub(config: Config, log: Logger): Promise<Hub> {
   if (config.bus === undefined) return upstreamHub(config, log);
+  const { createBusHub } = await import('../feeds/bus/hub.ts');
   return createBusHub({
     target: config.bus,
     feed: config.feed,

@@ -36,7 +36,7 @@ const log = createJsonLogger({ level: config.logLevel, write: (line) => process.
 // one stream there; serverless.yml sets UPSTREAM_LINGER_MS=0 so a frozen environment holds no
 // upstream socket. With BUS_URL the Redis connection stays for the environment's life (reused warm)
 // while the linger still releases every subscription and demand lease with the stream.
-const hub = processHub(config, log);
+const hub = await processHub(config, log);
 const streams = createStreamHandler({
   config,
   log,

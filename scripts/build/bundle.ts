@@ -17,7 +17,8 @@
  *   schema at run time again, the library's compiler would push the bundle over its budget.
  * @see docs/decisions/005-deployment.md
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
@@ -36,13 +37,19 @@ export interface LambdaEntry {
    * needs today and fails the build when a dependency drags in much more.
    */
   budgetBytes: number;
+  /**
+   * Modules the handler imports with import() only in some deployments (the bus client, with
+   * BUS_URL): their chunks, and what only they import, are not counted against the budget.
+   */
+  optional?: readonly string[];
 }
 
 /** Lambda handlers: output folder name → entry. `dist/<name>/index.mjs` exports `handler`. */
 export const LAMBDA_ENTRIES: Readonly<Record<string, LambdaEntry>> = Object.freeze({
   // ~259 KB today: the six vendor adapters and the upstream client's auth, send budget and liveness
   // added ~20 KB (issue 10). fast-json-stringify's compiler alone would add ~200 KB.
-  stream: { source: 'handlers/stream.ts', budgetBytes: 275_000 },
+  // The bus client and ioredis (~200 KB more) load only in scale-out mode, from a chunk of their own.
+  stream: { source: 'handlers/stream.ts', budgetBytes: 275_000, optional: ['feeds/bus/hub.ts'] },
   // It runs before every stream that is not in its cache, so it stays small: jose's HS256 check,
   // Powertools Parameters and our logger.
   authorizer: { source: 'handlers/authorizer.ts', budgetBytes: 60_000 },
@@ -92,6 +99,11 @@ export interface BundleReport {
   bytes: number;
   /** The budget it was checked against. */
   budgetBytes: number;
+  /**
+   * Bytes of the chunks of the entry's optional modules (the bus client and ioredis, loaded only with
+   * BUS_URL): not counted against the budget, which `bytes` (everything else it may load) is.
+   */
+  lazyBytes: number;
   /** Largest contributors first. */
   packages: PackageShare[];
 }
@@ -105,13 +117,19 @@ export async function buildLambda(options: BuildOptions = {}): Promise<BundleRep
   const root = options.root ?? PROJECT_ROOT;
   const outdir = options.outdir ?? join(root, 'dist');
   const reports: BundleReport[] = [];
-  for (const [name, { source: entry, budgetBytes }] of Object.entries(options.entries ?? LAMBDA_ENTRIES)) {
+  for (const [name, { source: entry, budgetBytes, optional = [] }] of Object.entries(
+    options.entries ?? LAMBDA_ENTRIES,
+  )) {
     const budget = options.budgetBytes ?? budgetBytes;
     const result = await esbuild.build({
       absWorkingDir: root,
       entryPoints: { [`${name}/index`]: join(root, entry) },
       outdir,
       outExtension: { '.js': '.mjs' },
+      // A dynamic import() becomes a chunk of its own (dist/<name>/chunks/), loaded only when the code
+      // runs it: the bus client is imported only with BUS_URL (handlers/stream-handler.ts).
+      splitting: true,
+      chunkNames: `${name}/chunks/[name]-[hash]`,
       bundle: true,
       platform: 'node',
       format: 'esm',
@@ -127,9 +145,17 @@ export async function buildLambda(options: BuildOptions = {}): Promise<BundleRep
       write: false,
       logLevel: 'warning',
     });
-    const bundle = only(result.outputFiles, `one output file for ${entry}`);
-    const output = only(Object.values(result.metafile.outputs), `one metafile output for ${entry}`);
-    const unexpected = output.imports
+    const entryFile = join(outdir, name, 'index.mjs');
+    const bundle = only(
+      result.outputFiles.filter((file) => file.path === entryFile),
+      `one entry output file for ${entry}`,
+    );
+    // Metafile outputs are keyed by path from the working directory; a dynamically imported module
+    // is an entry point of its own chunk, so the entry is found by its path, not by `entryPoint`.
+    const output = result.metafile.outputs[relative(root, entryFile)];
+    if (output === undefined) throw new Error(`esbuild wrote no ${relative(root, entryFile)}`);
+    const unexpected = Object.values(result.metafile.outputs)
+      .flatMap((o) => o.imports)
       .filter((i) => i.external && !mayStayExternal(i.path))
       .map((i) => i.path);
     if (unexpected.length > 0) {
@@ -137,23 +163,41 @@ export async function buildLambda(options: BuildOptions = {}): Promise<BundleRep
         `${entry} would load ${unexpected.join(', ')} at run time; the zip holds only the bundle`,
       );
     }
-    const size = bundle.contents.byteLength;
+    // What the handler may load: everything but the chunks of its optional modules (the bus client,
+    // imported only with BUS_URL), which count as lazy.
+    const cold = countedOutputs(result.metafile.outputs, relative(root, entryFile), optional);
+    const coldOutputs = [...cold].map(
+      (key) => result.metafile.outputs[key] as esbuild.Metafile['outputs'][string],
+    );
+    const size = coldOutputs.reduce((sum, o) => sum + o.bytes, 0);
+    const totalBytes = result.outputFiles.reduce((sum, file) => sum + file.contents.byteLength, 0);
     if (size > budget) {
       throw new Error(
-        `${relative(root, bundle.path)} is ${formatKb(size)}, over the ${formatKb(budget)} budget`,
+        `${relative(root, bundle.path)} and its static chunks are ${formatKb(size)}, over the ${formatKb(budget)} budget`,
       );
     }
-    // Replace the previous bundle atomically: a test or local run importing it never sees half a file.
-    await mkdir(dirname(bundle.path), { recursive: true });
-    const partial = `${bundle.path}.${process.pid}.tmp`;
-    await writeFile(partial, bundle.contents);
-    await rename(partial, bundle.path);
+    // Chunks first (content-hashed names, so an old entry never loads a new chunk), then the entry,
+    // each replaced atomically: a test or local run importing it never sees half a file.
+    const chunks = result.outputFiles.filter((file) => file !== bundle);
+    for (const file of [...chunks, bundle]) {
+      await mkdir(dirname(file.path), { recursive: true });
+      const partial = `${file.path}.${process.pid}.tmp`;
+      await writeFile(partial, file.contents);
+      await rename(partial, file.path);
+    }
+    // Then the chunks of earlier builds go: no entry on disk refers to them any more.
+    const chunkDir = join(outdir, name, 'chunks');
+    const current = new Set(chunks.map((file) => file.path));
+    for (const old of existsSync(chunkDir) ? await readdir(chunkDir) : []) {
+      if (!current.has(join(chunkDir, old))) await rm(join(chunkDir, old), { force: true });
+    }
     reports.push({
       name,
       file: bundle.path,
       bytes: size,
       budgetBytes: budget,
-      packages: packageShares(output.inputs),
+      lazyBytes: totalBytes - size,
+      packages: packageShares(Object.assign({}, ...coldOutputs.map((o) => o.inputs))),
     });
   }
   return reports;
@@ -170,6 +214,30 @@ function only<T>(items: readonly T[], what: string): T {
 }
 
 /** Sum bundled bytes per npm package (our own files under `(project)`), largest first. */
+/**
+ * The outputs `entry` may load: itself and everything it imports, statically or with import(),
+ * transitively, except the chunks of the `optional` modules (and what only they import).
+ */
+function countedOutputs(
+  outputs: esbuild.Metafile['outputs'],
+  entry: string,
+  optional: readonly string[],
+): Set<string> {
+  const seen = new Set<string>();
+  const stack = [entry];
+  for (let key = stack.pop(); key !== undefined; key = stack.pop()) {
+    if (seen.has(key)) continue;
+    seen.add(key);
+    for (const imported of outputs[key]?.imports ?? []) {
+      const target = outputs[imported.path];
+      const isOptional = target?.entryPoint !== undefined && optional.includes(target.entryPoint);
+      if (!imported.external && !(imported.kind === 'dynamic-import' && isOptional))
+        stack.push(imported.path);
+    }
+  }
+  return seen;
+}
+
 function packageShares(inputs: Record<string, { bytesInOutput: number }>): PackageShare[] {
   const totals = new Map<string, number>();
   for (const [path, { bytesInOutput }] of Object.entries(inputs)) {

@@ -5,8 +5,9 @@
  * and off it, and its peak memory while it serves one 50-symbol stream, the figure behind the function's memory size.
  * @see docs/deploy.md
  */
-import { readFile } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { PROJECT_ROOT, buildLambda, formatKb, type BundleReport } from './bundle.ts';
 import { measureColdImport, measureStreamingMemory } from './measure.ts';
@@ -19,14 +20,20 @@ function printReport(report: BundleReport): void {
     .map((p) => `${p.name} ${formatKb(p.bytes)}`)
     .join(', ');
   console.log(
-    `${relative(PROJECT_ROOT, report.file)}: ${formatKb(report.bytes)} (budget ${formatKb(report.budgetBytes)}) — ${top}`,
+    `${relative(PROJECT_ROOT, report.file)}: ${formatKb(report.bytes)} (budget ${formatKb(report.budgetBytes)}) — ${top}` +
+      (report.lazyBytes > 0 ? `; + ${formatKb(report.lazyBytes)} in chunks loaded only when used` : ''),
   );
 }
 
 async function printMeasurements({ name, file }: BundleReport): Promise<void> {
-  // What the deployment zip holds of the bundle: zip stores it deflated at the default level.
-  const deflated = deflateRawSync(await readFile(file)).byteLength;
-  console.log(`  deflated as in the deployment zip: ${formatKb(deflated)}`);
+  // What the deployment zip holds: the bundle and its chunks, each deflated at the default level.
+  const chunkDir = join(dirname(file), 'chunks');
+  const chunks = existsSync(chunkDir) ? (await readdir(chunkDir)).map((chunk) => join(chunkDir, chunk)) : [];
+  let deflated = 0;
+  for (const path of [file, ...chunks]) deflated += deflateRawSync(await readFile(path)).byteLength;
+  console.log(
+    `  deflated as in the deployment zip (with its ${chunks.length} chunks): ${formatKb(deflated)}`,
+  );
   // The authorizer reads its secret from SSM while it loads, so it cannot be imported offline.
   if (name !== 'stream') return;
   for (const lambda of [true, false]) {

@@ -7,9 +7,9 @@
  * bundles are the ones `npm run build` made; this project's global-setup.ts builds them only when
  * missing, so no test rewrites dist/.
  */
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startGateway } from '../helpers/gateway.ts';
 import {
@@ -74,6 +74,16 @@ async function contractVariables(): Promise<Map<string, string>> {
 
 function resourcesOfType(service: PackagedService, type: string): [string, CfnResource][] {
   return Object.entries(service.template.Resources).filter(([, r]) => r.Type === type);
+}
+
+/** A handler's built files, entry first, then its chunks by name: what its zip must hold exactly. */
+async function bundleFiles(name: string): Promise<{ name: string; data: Buffer }[]> {
+  const chunkDir = `dist/${name}/chunks`;
+  const chunks = await readdir(join(PROJECT_ROOT, chunkDir)).catch(() => [] as string[]);
+  const names = [`dist/${name}/index.mjs`, ...chunks.map((chunk) => `${chunkDir}/${chunk}`).sort()];
+  return Promise.all(
+    names.map(async (file) => ({ name: file, data: await readFile(join(PROJECT_ROOT, file)) })),
+  );
 }
 
 function only<T>(items: T[], what: string): T {
@@ -473,11 +483,13 @@ describe('serverless.yml packaged with osls', () => {
       expect(environment.LOG_LEVEL).toBe('info');
     });
 
-    it('ships a zip that holds the bundle and nothing else', async () => {
-      const bundle = await readFile(join(PROJECT_ROOT, BUNDLE));
+    it('ships a zip that holds the bundle and its chunks, and nothing else', async () => {
+      const files = await bundleFiles('stream');
 
-      expect(zip.map((entry) => entry.name)).toEqual([BUNDLE]);
-      expect(zip[0]?.data.equals(bundle)).toBe(true);
+      expect(zip.map((entry) => entry.name).sort()).toEqual(files.map((file) => file.name).sort());
+      for (const file of files) {
+        expect(zip.find((entry) => entry.name === file.name)?.data.equals(file.data), file.name).toBe(true);
+      }
       expect(fn.Code).toMatchObject({ S3Key: expect.stringMatching(/\/stream\.zip$/) });
     });
   });
@@ -500,7 +512,7 @@ describe('serverless.yml packaged with osls', () => {
 
     it('runs its own bundle on nodejs24.x, arm64, 128 MB, and its zip holds that bundle alone', async () => {
       const authorizer = resource(service, 'AuthorizerLambdaFunction');
-      const bundle = await readFile(join(PROJECT_ROOT, AUTHORIZER_BUNDLE));
+      const files = await bundleFiles('authorizer');
 
       expect(authorizer).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -509,8 +521,12 @@ describe('serverless.yml packaged with osls', () => {
         Handler: 'dist/authorizer/index.handler',
         Code: { S3Key: expect.stringMatching(/\/authorizer\.zip$/) },
       });
-      expect(authorizerZip.map((entry) => entry.name)).toEqual([AUTHORIZER_BUNDLE]);
-      expect(authorizerZip[0]?.data.equals(bundle)).toBe(true);
+      expect(files[0]?.name).toBe(AUTHORIZER_BUNDLE);
+      expect(authorizerZip.map((entry) => entry.name).sort()).toEqual(files.map((file) => file.name).sort());
+      for (const file of files) {
+        const shipped = authorizerZip.find((entry) => entry.name === file.name);
+        expect(shipped?.data.equals(file.data), file.name).toBe(true);
+      }
     });
 
     it('gets the NAME of the secret’s SSM parameter, never the secret', () => {
@@ -826,8 +842,11 @@ describe('serverless.yml packaged with osls', () => {
     const dir = await mkdtemp(join(tmpdir(), 'quote-stream-unzipped-'));
     onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const handlerPath = join(dir, BUNDLE);
-    await mkdir(join(dir, 'dist/stream'), { recursive: true });
-    await writeFile(handlerPath, only(zip, 'one file in the zip').data);
+    // Every file of the zip where the zip puts it: the bundle imports its chunks by relative path.
+    for (const entry of zip) {
+      await mkdir(dirname(join(dir, entry.name)), { recursive: true });
+      await writeFile(join(dir, entry.name), entry.data);
+    }
     const gateway = await startGateway({
       handlerPath,
       functionTimeoutS: 2,
