@@ -160,7 +160,7 @@ export async function buildLambda(options: BuildOptions = {}): Promise<BundleRep
       .map((i) => i.path);
     if (unexpected.length > 0) {
       throw new Error(
-        `${entry} would load ${unexpected.join(', ')} at run time; the zip holds only the bundle`,
+        `${entry} would load ${unexpected.join(', ')} at run time; the zip holds only the bundle and its chunks`,
       );
     }
     // What the handler may load: everything but the chunks of its optional modules (the bus client,

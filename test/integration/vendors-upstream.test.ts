@@ -5,7 +5,7 @@
  * authenticates and subscribes again, unknown symbols rejected while the others go on, and a refused
  * key reported as `unavailable` with its reason instead of being redialled in a loop.
  */
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createJsonLogger } from '../../core/log.ts';
 import { getFeedAdapter } from '../../feeds/registry.ts';
 import { createUpstream } from '../../feeds/upstream.ts';
@@ -149,6 +149,9 @@ describe('a vendor cap on symbols per connection (Binance: 1024 streams)', () =>
 
     await feed.quoteCount.waitForAtLeast(4);
     upstream.subscribe(['SOLUSDT']);
+    // Told after the call (a microtask), as the hub needs: never inside it.
+    expect(feed.rejections).toHaveLength(1);
+    await vi.waitFor(() => expect(feed.rejections).toHaveLength(2));
 
     expect(feed.rejections).toEqual([
       { symbols: ['BNBUSDT'], code: 'symbol_limit', message: expect.stringContaining('at most 2') },
