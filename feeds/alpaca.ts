@@ -30,7 +30,7 @@
  */
 import type { Credentials, DecodedFrame, FeedAdapter, RefusalReason } from './adapter.ts';
 import { isRecord, isoToEpochMs, safeJsonParse } from './vendor-decode.ts';
-import { collectParts, field, quotePart, vendorText, type Part } from './vendor-parts.ts';
+import { collectParts, numberField, quotePart, vendorText, type Part } from './vendor-parts.ts';
 
 /** Error codes that refuse the whole connection, with the reason `status` `unavailable` carries. */
 const REFUSALS: ReadonlyMap<number, { reason: RefusalReason; message: string }> = new Map([
@@ -73,10 +73,10 @@ function decodePart(element: unknown, nowMs: number): Part {
       return quotePart(
         {
           symbol: element.S,
-          bid: field(element.bp),
-          ask: field(element.ap),
-          bidSize: field(element.bs),
-          askSize: field(element.as),
+          bid: numberField(element.bp),
+          ask: numberField(element.ap),
+          bidSize: numberField(element.bs),
+          askSize: numberField(element.as),
           ts: isoToEpochMs(element.t) ?? Number.NaN,
         },
         nowMs,
@@ -86,8 +86,8 @@ function decodePart(element: unknown, nowMs: number): Part {
         {
           symbol: element.S,
           // `last` is required of a trade: absent becomes NaN, so a trade without a price is malformed.
-          last: field(element.p) ?? Number.NaN,
-          lastSize: field(element.s),
+          last: numberField(element.p) ?? Number.NaN,
+          lastSize: numberField(element.s),
           ts: isoToEpochMs(element.t) ?? Number.NaN,
         },
         nowMs,

@@ -19,17 +19,8 @@
  * @see docs/CONTRACT.md §1
  */
 import type { DecodedFrame, FeedAdapter } from './adapter.ts';
-import {
-  chunk,
-  decodedFrame,
-  isRecord,
-  malformedFrame,
-  numberField,
-  quotePart,
-  safeJsonParse,
-  upperAscii,
-  type Part,
-} from './vendor-decode.ts';
+import { chunk, isRecord, safeJsonParse, upperAscii } from './vendor-decode.ts';
+import { decodedFrame, malformedFrame, numberField, quotePart, type Part } from './vendor-parts.ts';
 
 /**
  * Streams per SUBSCRIBE frame: Binance's docs set no number, but public clients (ccxt,

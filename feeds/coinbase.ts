@@ -18,18 +18,8 @@
  * @see docs/CONTRACT.md §1
  */
 import type { DecodedFrame, FeedAdapter, FeedMessage } from './adapter.ts';
-import {
-  chunk,
-  decodedFrame,
-  isoToEpochMs,
-  isRecord,
-  malformedFrame,
-  numberField,
-  quotePart,
-  safeJsonParse,
-  upperAscii,
-  type Part,
-} from './vendor-decode.ts';
+import { chunk, isoToEpochMs, isRecord, safeJsonParse, upperAscii } from './vendor-decode.ts';
+import { decodedFrame, malformedFrame, numberField, quotePart, type Part } from './vendor-parts.ts';
 
 /**
  * Products per subscribe frame. Coinbase documents no count limit, but closes the socket on

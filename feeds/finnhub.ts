@@ -24,7 +24,7 @@
  */
 import type { Credentials, DecodedFrame, FeedAdapter, FeedMessage } from './adapter.ts';
 import { finiteNumber, isRecord, safeJsonParse } from './vendor-decode.ts';
-import { collectParts, field, quotePart, vendorText, type Part } from './vendor-parts.ts';
+import { collectParts, numberField, quotePart, vendorText, type Part } from './vendor-parts.ts';
 
 function tradePart(element: unknown, nowMs: number): Part {
   if (!isRecord(element)) return 'malformed';
@@ -32,8 +32,8 @@ function tradePart(element: unknown, nowMs: number): Part {
     {
       symbol: element.s,
       // `last` is required of a trade: absent becomes NaN, so a trade without a price is malformed.
-      last: field(element.p) ?? Number.NaN,
-      lastSize: field(element.v),
+      last: numberField(element.p) ?? Number.NaN,
+      lastSize: numberField(element.v),
       ts: finiteNumber(element.t) ?? Number.NaN,
     },
     nowMs,

@@ -23,7 +23,7 @@
  */
 import type { Credentials, DecodedFrame, FeedAdapter, RefusalReason } from './adapter.ts';
 import { finiteNumber, isRecord, safeJsonParse } from './vendor-decode.ts';
-import { collectParts, field, quotePart, vendorText, type Part } from './vendor-parts.ts';
+import { collectParts, numberField, quotePart, vendorText, type Part } from './vendor-parts.ts';
 
 /** Statuses that refuse the whole connection. Our own text: nothing the vendor echoes reaches a status. */
 const REFUSALS: ReadonlyMap<string, { reason: RefusalReason; message: string }> = new Map([
@@ -58,10 +58,10 @@ function decodePart(element: unknown, nowMs: number): Part {
       return quotePart(
         {
           symbol: element.sym,
-          bid: field(element.bp),
-          ask: field(element.ap),
-          bidSize: field(element.bs),
-          askSize: field(element.as),
+          bid: numberField(element.bp),
+          ask: numberField(element.ap),
+          bidSize: numberField(element.bs),
+          askSize: numberField(element.as),
           ts: finiteNumber(element.t) ?? Number.NaN,
         },
         nowMs,
@@ -71,8 +71,8 @@ function decodePart(element: unknown, nowMs: number): Part {
         {
           symbol: element.sym,
           // `last` is required of a trade: absent becomes NaN, so a trade without a price is malformed.
-          last: field(element.p) ?? Number.NaN,
-          lastSize: field(element.s),
+          last: numberField(element.p) ?? Number.NaN,
+          lastSize: numberField(element.s),
           ts: finiteNumber(element.t) ?? Number.NaN,
         },
         nowMs,

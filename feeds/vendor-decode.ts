@@ -2,14 +2,10 @@
  * Decoding helpers every vendor adapter shares: JSON that may be garbage, numbers that may arrive as
  * decimal strings, and RFC 3339 timestamps with more precision than `Date.parse` keeps.
  *
- * None of them throws. A value that cannot be used comes back as `undefined` (or NaN from
- * {@link numberField}, so core/quote.ts `validateQuote` refuses the quote and the adapter counts it
- * malformed instead of quietly dropping one field).
+ * None of them throws: a value that cannot be used comes back as `undefined`. What a frame's parts
+ * become (messages, malformed counts) is feeds/vendor-parts.ts's job.
  * @see docs/CONTRACT.md §1
  */
-import { validateQuote } from '../core/quote.ts';
-import type { DecodedFrame, FeedMessage } from './adapter.ts';
-
 /** The outcome of {@link safeJsonParse}: `ok: false` for anything `JSON.parse` refuses. */
 export type JsonResult = { ok: true; value: unknown } | { ok: false };
 
@@ -43,16 +39,6 @@ export function finiteNumber(value: unknown): number | undefined {
   if (typeof value !== 'string' || !DECIMAL.test(value)) return undefined;
   const n = Number(value);
   return Number.isFinite(n) ? n : undefined;
-}
-
-/**
- * An optional numeric field of a vendor message: `undefined` when absent (or null), the number when
- * usable, NaN when present but unusable, so `validateQuote` refuses the quote (and the adapter counts
- * it malformed) rather than dropping a bad size in silence.
- */
-export function numberField(value: unknown): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  return finiteNumber(value) ?? Number.NaN;
 }
 
 /**
@@ -100,36 +86,6 @@ export function isoToEpochMs(value: unknown): number | undefined {
   // Whole milliseconds first, the fraction last: adding 0.769 to an integer near 1.7e12 is exact to
   // the double's resolution, where multiplying "0.061769" by 1000 would add its own rounding error.
   return wholeMs - offsetMs + ms + subMs;
-}
-
-/** One element of a vendor frame, decoded: a message, nothing worth passing on, or a malformed part. */
-export type Part = FeedMessage | 'ignored' | 'malformed';
-
-/** A whole frame that is nothing but one malformed part (bad JSON, not an object). */
-export const malformedFrame = (): DecodedFrame => ({ messages: [], malformed: 1 });
-
-/**
- * The DecodedFrame of a frame's parts, in order: messages kept, ignored parts dropped without a
- * count (an upstream may grow its protocol), malformed parts counted one each.
- */
-export function decodedFrame(parts: Iterable<Part>): DecodedFrame {
-  const messages: FeedMessage[] = [];
-  let malformed = 0;
-  for (const part of parts) {
-    if (part === 'malformed') malformed += 1;
-    else if (part !== 'ignored') messages.push(part);
-  }
-  return { messages, malformed };
-}
-
-/**
- * A quote message from a quote-shaped object the adapter assembled (vendor fields renamed, numbers
- * parsed), or `malformed` when core/quote.ts refuses it. validateQuote copies only the fields Quote
- * knows, so an adapter may pass fields the Quote type does not carry yet (`lastSize`).
- */
-export function quotePart(raw: Record<string, unknown>, nowMs: number): Part {
-  const check = validateQuote(raw, nowMs);
-  return check.ok ? { type: 'quote', quote: check.quote } : 'malformed';
 }
 
 /**

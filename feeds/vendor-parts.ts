@@ -10,28 +10,37 @@ import { finiteNumber } from './vendor-decode.ts';
 /** What one element of a frame turned out to be: a message, nothing worth reporting, or malformed. */
 export type Part = FeedMessage | 'ignored' | 'malformed';
 
-/** Decode each element with `decodePart` and count the malformed ones. Never throws. */
-export function collectParts(
-  elements: readonly unknown[],
-  decodePart: (element: unknown) => Part,
-): DecodedFrame {
+/** A whole frame that is nothing but one malformed part (bad JSON, not an object). */
+export const malformedFrame = (): DecodedFrame => ({ messages: [], malformed: 1 });
+
+/**
+ * The DecodedFrame of a frame's parts, in order: messages kept, ignored parts dropped without a
+ * count (an upstream may grow its protocol), malformed parts counted one each.
+ */
+export function decodedFrame(parts: Iterable<Part>): DecodedFrame {
   const messages: FeedMessage[] = [];
   let malformed = 0;
-  for (const element of elements) {
-    const part = decodePart(element);
+  for (const part of parts) {
     if (part === 'malformed') malformed += 1;
     else if (part !== 'ignored') messages.push(part);
   }
   return { messages, malformed };
 }
 
+/** Decode each element with `decodePart` and count the malformed ones. Never throws. */
+export const collectParts = (
+  elements: readonly unknown[],
+  decodePart: (element: unknown) => Part,
+): DecodedFrame => decodedFrame(elements.map(decodePart));
+
 /**
- * A vendor field for validateQuote: absent stays `undefined` (an optional field), present and a finite
- * number (or decimal string) becomes that number, present and anything else becomes `NaN`, which
- * validateQuote refuses. So a garbled size fails its quote instead of silently vanishing from it.
+ * An optional numeric field of a vendor message for validateQuote: `undefined` when absent (or
+ * null), the number when usable (a number or a decimal string), NaN when present but unusable, so
+ * validateQuote refuses the quote (counted malformed) instead of a garbled size silently vanishing.
  */
-export function field(v: unknown): number | undefined {
-  return v === undefined ? undefined : (finiteNumber(v) ?? Number.NaN);
+export function numberField(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  return finiteNumber(value) ?? Number.NaN;
 }
 
 /** A quote message from the fields a vendor element carried, or malformed when they fail validation. */

@@ -1,12 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  finiteNumber,
-  isoToEpochMs,
-  isRecord,
-  numberField,
-  safeJsonParse,
-} from '../../../feeds/vendor-decode.ts';
+import { finiteNumber, isoToEpochMs, isRecord, safeJsonParse } from '../../../feeds/vendor-decode.ts';
+import { numberField } from '../../../feeds/vendor-parts.ts';
 
 describe('safeJsonParse', () => {
   it('parses JSON, including null and scalars', () => {
