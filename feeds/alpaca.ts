@@ -30,7 +30,7 @@
  */
 import type { Credentials, DecodedFrame, FeedAdapter, RefusalReason } from './adapter.ts';
 import { isRecord, isoToEpochMs, safeJsonParse } from './vendor-decode.ts';
-import { collectParts, numberField, quotePart, vendorText, type Part } from './vendor-parts.ts';
+import { bookPart, collectParts, tradePart, vendorText, type Part } from './vendor-parts.ts';
 
 /** Error codes that refuse the whole connection, with the reason `status` `unavailable` carries. */
 const REFUSALS: ReadonlyMap<number, { reason: RefusalReason; message: string }> = new Map([
@@ -70,28 +70,9 @@ function decodePart(element: unknown, nowMs: number): Part {
   if (!isRecord(element) || typeof element.T !== 'string') return 'malformed';
   switch (element.T) {
     case 'q':
-      return quotePart(
-        {
-          symbol: element.S,
-          bid: numberField(element.bp),
-          ask: numberField(element.ap),
-          bidSize: numberField(element.bs),
-          askSize: numberField(element.as),
-          ts: isoToEpochMs(element.t) ?? Number.NaN,
-        },
-        nowMs,
-      );
+      return bookPart(element, element.S, isoToEpochMs(element.t) ?? Number.NaN, nowMs);
     case 't':
-      return quotePart(
-        {
-          symbol: element.S,
-          // `last` is required of a trade: absent becomes NaN, so a trade without a price is malformed.
-          last: numberField(element.p) ?? Number.NaN,
-          lastSize: numberField(element.s),
-          ts: isoToEpochMs(element.t) ?? Number.NaN,
-        },
-        nowMs,
-      );
+      return tradePart(element, element.S, isoToEpochMs(element.t) ?? Number.NaN, nowMs);
     case 'success':
       return element.msg === 'authenticated' ? { type: 'ready' } : 'ignored';
     case 'subscription': {

@@ -23,7 +23,7 @@
  */
 import type { Credentials, DecodedFrame, FeedAdapter, RefusalReason } from './adapter.ts';
 import { finiteNumber, isRecord, safeJsonParse } from './vendor-decode.ts';
-import { collectParts, numberField, quotePart, vendorText, type Part } from './vendor-parts.ts';
+import { bookPart, collectParts, tradePart, vendorText, type Part } from './vendor-parts.ts';
 
 /** Statuses that refuse the whole connection. Our own text: nothing the vendor echoes reaches a status. */
 const REFUSALS: ReadonlyMap<string, { reason: RefusalReason; message: string }> = new Map([
@@ -55,28 +55,9 @@ function decodePart(element: unknown, nowMs: number): Part {
   if (!isRecord(element) || typeof element.ev !== 'string') return 'malformed';
   switch (element.ev) {
     case 'Q':
-      return quotePart(
-        {
-          symbol: element.sym,
-          bid: numberField(element.bp),
-          ask: numberField(element.ap),
-          bidSize: numberField(element.bs),
-          askSize: numberField(element.as),
-          ts: finiteNumber(element.t) ?? Number.NaN,
-        },
-        nowMs,
-      );
+      return bookPart(element, element.sym, finiteNumber(element.t) ?? Number.NaN, nowMs);
     case 'T':
-      return quotePart(
-        {
-          symbol: element.sym,
-          // `last` is required of a trade: absent becomes NaN, so a trade without a price is malformed.
-          last: numberField(element.p) ?? Number.NaN,
-          lastSize: numberField(element.s),
-          ts: finiteNumber(element.t) ?? Number.NaN,
-        },
-        nowMs,
-      );
+      return tradePart(element, element.sym, finiteNumber(element.t) ?? Number.NaN, nowMs);
     case 'status':
       return statusPart(element);
     default:

@@ -50,6 +50,33 @@ export function quotePart(raw: Record<string, unknown>, nowMs: number): Part {
 }
 
 /**
+ * A two-sided quote from the letters Alpaca and Massive share (`bp`/`ap` prices, `bs`/`as` sizes),
+ * with the symbol and time each reads from its own field.
+ */
+export function bookPart(element: Record<string, unknown>, symbol: unknown, ts: number, nowMs: number): Part {
+  const { bp, ap, bs, as } = element;
+  const book = {
+    bid: numberField(bp),
+    ask: numberField(ap),
+    bidSize: numberField(bs),
+    askSize: numberField(as),
+  };
+  return quotePart({ symbol, ...book, ts }, nowMs);
+}
+
+/** A trade-only quote from the letters Alpaca and Massive share (`p` price, `s` size). */
+export function tradePart(
+  element: Record<string, unknown>,
+  symbol: unknown,
+  ts: number,
+  nowMs: number,
+): Part {
+  // `last` is required of a trade: absent becomes NaN, so a trade without a price is malformed.
+  const last = numberField(element.p) ?? Number.NaN;
+  return quotePart({ symbol, last, lastSize: numberField(element.s), ts }, nowMs);
+}
+
+/**
  * A vendor's error text, whole: the upstream client removes any credential it echoes and only then
  * cuts it (feeds/upstream-options.ts `scrub`); a cut here could leave a secret's first characters.
  */
