@@ -9,7 +9,11 @@ import { getFeedAdapter } from '../../feeds/registry.ts';
 import { startGatewayProcess, type NodeRun } from '../helpers/process.ts';
 import { openSse } from '../helpers/sse.ts';
 import { VENDOR_CASES } from '../helpers/vendors/index.ts';
+import { guardEgress } from '../helpers/no-egress.ts';
 import { startVendorServer } from '../helpers/vendors/server.ts';
+
+// Only loopback: any request to another host (an SDK call, a default vendor URL) fails the test.
+guardEgress();
 
 function stopAtEnd<T extends NodeRun>(run: T): T {
   onTestFinished(() => {

@@ -13,7 +13,11 @@ import type { UpstreamConnection } from '../../feeds/upstream-options.ts';
 import { createCounter, recordFeed, type FeedRecorder } from '../helpers/upstream.ts';
 import { binanceScript } from '../helpers/vendors/binance.ts';
 import { VENDOR_CASES, type VendorCase } from '../helpers/vendors/index.ts';
+import { guardEgress } from '../helpers/no-egress.ts';
 import { startVendorServer, type VendorServer } from '../helpers/vendors/server.ts';
+
+// Only loopback: any request to another host (an SDK call, a default vendor URL) fails the test.
+guardEgress();
 
 interface Run {
   server: VendorServer;
