@@ -119,20 +119,20 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
   });
   /**
    * Between onBatchStart and onBatchEnd (the quotes of one upstream frame, a joining stream's
-   * snapshot) the Writable is corked, so they leave in one write. Corking changes when bytes leave,
-   * not what write() answers: the Writable counts corked bytes against its highWaterMark as before,
-   * so backpressure stays exact.
+   * snapshot) the sink gathers the events into one string and one write (core/sink.ts batches): one
+   * chunk and one call down the write path per frame, not one per event. The sink counts gathered
+   * bytes against the Writable's highWaterMark as a cork would, so backpressure stays as it was.
    */
   let isCorked = false;
   function uncork(): void {
     if (!isCorked) return;
     isCorked = false;
-    writable.uncork();
+    if (sink.endBatch()) heartbeat.touch();
   }
-  /** Every frame goes through here: a frame the sink took restarts the idle heartbeat. */
+  /** Every frame goes through here: a frame the sink took restarts the idle heartbeat (a batch's once). */
   function write(frame: string): boolean {
     if (!sink.write(frame)) return false;
-    heartbeat.touch();
+    if (!isCorked) heartbeat.touch();
     return true;
   }
   // Values are shared quotes: serialised at most once, by the first stream that delivers one.
@@ -265,7 +265,7 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
       onBatchStart: () => {
         if (isCorked || isFinished || sink.isGone) return;
         isCorked = true;
-        writable.cork();
+        sink.beginBatch();
       },
       onBatchEnd: uncork,
       onMalformed: (count) => (malformedFrames += count),
