@@ -118,12 +118,25 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
     },
   });
   /**
-   * Between onBatchStart and onBatchEnd (the quotes of one upstream frame, a joining stream's
-   * snapshot) the sink gathers the events into one string and one write (core/sink.ts batches): one
-   * chunk and one call down the write path per frame, not one per event. The sink counts gathered
-   * bytes against the Writable's highWaterMark as a cork would, so backpressure stays as it was.
+   * Between onBatchStart and onBatchEnd (one upstream frame's quotes, a snapshot) the sink gathers the
+   * events into one write (core/sink.ts), counting them against the highWaterMark as a cork would.
    */
   let isCorked = false;
+  function cork(): void {
+    if (isCorked || isFinished || sink.isGone) return;
+    isCorked = true;
+    sink.beginBatch();
+  }
+  /** Run `fn` inside a batch (a throttle tick, a drain's flush): what it writes leaves in one write. */
+  function inBatch(fn: () => void): void {
+    if (isCorked) return fn(); // already in one: it joins
+    cork();
+    try {
+      fn();
+    } finally {
+      uncork();
+    }
+  }
   function uncork(): void {
     if (!isCorked) return;
     isCorked = false;
@@ -138,6 +151,7 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
   // Values are shared quotes: serialised at most once, by the first stream that delivers one.
   const throttle = createThrottle<SharedQuote>({
     intervalMs: settings.throttleMs,
+    group: inBatch,
     deliver: (_symbol, shared) => {
       if (sink.isBlocked || sink.isGone) return false;
       let data: string;
@@ -167,12 +181,14 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
   function sinkOnDrain(): void {
     // Once finish() has begun it owns the sink: a late status could refill the pipe and keep `end` out.
     if (isFinished) return;
-    if (pendingStatus !== undefined) {
-      const status = pendingStatus;
-      pendingStatus = undefined;
-      writeStatus(status);
-    }
-    throttle.flush();
+    inBatch(() => {
+      if (pendingStatus !== undefined) {
+        const status = pendingStatus;
+        pendingStatus = undefined;
+        writeStatus(status);
+      }
+      throttle.flush();
+    });
   }
 
   /** Run a callback; a throw is our bug and ends the stream through finish(). */
@@ -262,11 +278,7 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
           if (status.feed === 'connected') connects += 1;
           writeStatus(status);
         }),
-      onBatchStart: () => {
-        if (isCorked || isFinished || sink.isGone) return;
-        isCorked = true;
-        sink.beginBatch();
-      },
+      onBatchStart: cork,
       onBatchEnd: uncork,
       onMalformed: (count) => (malformedFrames += count),
       onUpstreamError: (code, message) => {
