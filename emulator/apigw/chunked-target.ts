@@ -14,34 +14,40 @@
  * @see https://www.rfc-editor.org/rfc/rfc9112#section-7.1 (chunked transfer coding)
  */
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { DeliveryTarget } from '../lambda/runtime.ts';
 
 type WriteCallback = (error?: Error | null) => void;
 
 /** A {@link DeliveryTarget} over `res` that writes string chunks straight to its socket. */
 export function chunkedSocketTarget(res: ServerResponse): DeliveryTarget {
-  const isHead = res.req.method === 'HEAD'; // node:http writes no body for HEAD: let it decide
+  const socket = res.socket;
+  // Fixed once the relay has sent the head: whether this body may go to the socket at all (node:http
+  // writes no body for HEAD). Decided once, so a write touches the socket and not the response.
+  const isEligible = socket !== null && res.req.method !== 'HEAD' && res.chunkedEncoding && res.headersSent;
+  let isEnded = false;
+  /** Set once a chunk went through res.write(): from then on its own buffers are checked each time. */
+  let hasUsedResponse = false;
 
-  /** The socket, when a direct write now would put the same bytes on it as res.write() would. */
-  const directSocket = () => {
-    const socket = res.socket;
-    if (socket === null || isHead || !res.chunkedEncoding || !res.headersSent) return undefined;
-    if (res.writableEnded || res.destroyed || res.writableCorked > 0) return undefined;
+  /** Whether a direct write now puts the same bytes on the socket, in the same order, as res.write(). */
+  const isDirect = (): boolean => {
+    if (!isEligible || isEnded || socket.destroyed) return false;
+    if (!hasUsedResponse) return true;
     // Bytes still held by the response (not yet handed to the socket) must leave first.
-    if (res.writableLength !== socket.writableLength) return undefined;
-    return socket;
+    return res.socket === socket && res.writableCorked === 0 && res.writableLength === socket.writableLength;
   };
 
   return {
     write(chunk: string | Uint8Array, encoding?: BufferEncoding, callback?: WriteCallback): boolean {
-      const socket =
-        typeof chunk === 'string' && (encoding ?? 'utf8') === 'utf8' ? directSocket() : undefined;
-      if (socket === undefined || chunk.length === 0)
+      if (typeof chunk !== 'string' || chunk.length === 0 || (encoding ?? 'utf8') !== 'utf8' || !isDirect()) {
+        hasUsedResponse = true;
         return res.write(chunk, encoding as BufferEncoding, callback);
-      const size = Buffer.byteLength(chunk as string, 'utf8');
-      return socket.write(`${size.toString(16)}\r\n${chunk as string}\r\n`, 'utf8', callback);
+      }
+      const size = Buffer.byteLength(chunk, 'utf8');
+      return (socket as Socket).write(`${size.toString(16)}\r\n${chunk}\r\n`, 'utf8', callback);
     },
     end(callback) {
+      isEnded = true;
       return res.end(callback);
     },
     destroy(error) {
@@ -52,7 +58,6 @@ export function chunkedSocketTarget(res: ServerResponse): DeliveryTarget {
       // response's (node:http only relays it after a res.write() that returned false): listen to
       // both, and let go of the socket once the response is done with it (keep-alive reuses it).
       res.on(event, listener);
-      const socket = res.socket;
       if (socket === null) return res;
       socket.on(event, listener);
       const release = (): void => {
