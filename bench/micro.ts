@@ -89,9 +89,12 @@ async function pipeline(quotes: number) {
   // What feeds/upstream.ts does with one message event.
   const onFrame = (data: Buffer): void => {
     const { messages, malformed } = nativeAdapter.decode(data.toString('utf8'), Date.now());
+    // The frame's quotes are bracketed, so the session writes them in one write.
+    feed.onBatchStart?.();
     for (const message of messages) {
       if (message.type === 'quote' && wanted.has(message.quote.symbol)) feed.onQuote(message.quote);
     }
+    feed.onBatchEnd?.();
     if (malformed > 0) feed.onMalformed(malformed);
   };
   const frameCount = Math.ceil(quotes / QUOTES_PER_FRAME);

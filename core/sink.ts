@@ -19,6 +19,16 @@ export interface SinkOptions {
 export interface Sink {
   /** Write a frame unless blocked or gone; true when the frame was taken. */
   write(frame: string): boolean;
+  /**
+   * Gather the frames written until {@link Sink.endBatch} into one string and one `write()` (the
+   * events of one upstream frame, a snapshot, a throttle tick). Nested calls join the open batch.
+   */
+  beginBatch(): void;
+  /**
+   * Close a batch; the outermost writes the gathered frames, if any, in one `write()`, whose answer
+   * decides whether the sink is blocked. True when that write happened.
+   */
+  endBatch(): boolean;
   readonly isBlocked: boolean;
   readonly isGone: boolean;
   /** Wait until not blocked, at most `graceMs`; resolves whether it drained. */
@@ -38,6 +48,11 @@ export function createSink(writable: Writable, options: SinkOptions): Sink {
   let isBlocked = false;
   let isGone = writable.destroyed || writable.writableEnded;
   let isEnding = false;
+  /** Open batches (nesting depth), and the frames gathered so far. */
+  let batchDepth = 0;
+  let batched = '';
+  /** How much the Writable could take when the batch's first frame came. */
+  let batchRoom = 0;
   const drainWaiters = new Set<() => void>();
 
   const sinkOnDrain = (): void => {
@@ -49,6 +64,7 @@ export function createSink(writable: Writable, options: SinkOptions): Sink {
   const markGone = (cause: unknown): void => {
     if (isGone) return;
     isGone = true;
+    batched = '';
     for (const wake of drainWaiters) wake();
     drainWaiters.clear();
     options.onGone(cause);
@@ -70,10 +86,38 @@ export function createSink(writable: Writable, options: SinkOptions): Sink {
     if (writable.listenerCount('error') === 0) writable.on('error', () => undefined);
   };
 
+  /** Hand the gathered frames to the Writable in one write. */
+  const flushBatch = (): void => {
+    if (batched === '') return;
+    const out = batched;
+    batched = '';
+    isBlocked = !writable.write(out);
+  };
+
   return {
     write(frame) {
       if (isGone || isBlocked || isEnding) return false;
-      if (!writable.write(frame)) isBlocked = true;
+      if (batchDepth === 0) {
+        if (!writable.write(frame)) isBlocked = true;
+        return true;
+      }
+      // What a corked Writable would answer: full once what it holds plus what is gathered reaches
+      // its highWaterMark (string length stands in for bytes). Read once per batch: nothing leaves
+      // while it gathers. Provisional: endBatch() takes the Writable's own answer, so a sink is
+      // never left blocked without a 'drain' to come.
+      if (batched === '') batchRoom = writable.writableHighWaterMark - writable.writableLength;
+      batched += frame;
+      if (batched.length >= batchRoom) isBlocked = true;
+      return true;
+    },
+    beginBatch() {
+      batchDepth += 1;
+    },
+    endBatch() {
+      if (batchDepth === 0) return false;
+      batchDepth -= 1;
+      if (batchDepth > 0 || isGone || batched === '') return false;
+      flushBatch();
       return true;
     },
     get isBlocked() {
@@ -97,6 +141,8 @@ export function createSink(writable: Writable, options: SinkOptions): Sink {
       });
     },
     end(graceMs) {
+      batchDepth = 0;
+      if (!isGone) flushBatch();
       isEnding = true;
       if (writable.writableFinished) return Promise.resolve(true);
       if (writable.destroyed) return Promise.resolve(false);

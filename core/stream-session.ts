@@ -14,6 +14,7 @@ import { SharedQuote } from './quote.ts';
 import { encodeRejected } from './rejected.ts';
 import { encodeComment, encodeEvent, encodeRetry } from './sse.ts';
 import { createSink } from './sink.ts';
+import { createBatchedWriter } from './batched-writer.ts';
 import { createThrottle } from './throttle.ts';
 
 /**
@@ -120,27 +121,16 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
       if (write(encodeComment('heartbeat'))) heartbeats += 1;
     },
   });
-  /**
-   * Between onBatchStart and onBatchEnd (the quotes of one upstream frame, a joining stream's
-   * snapshot) the Writable is corked, so they leave in one write. Corking changes when bytes leave,
-   * not what write() answers: the Writable counts corked bytes against its highWaterMark as before,
-   * so backpressure stays exact.
-   */
-  let isCorked = false;
-  function uncork(): void {
-    if (!isCorked) return;
-    isCorked = false;
-    writable.uncork();
-  }
-  /** Every frame goes through here: a frame the sink took restarts the idle heartbeat. */
-  function write(frame: string): boolean {
-    if (!sink.write(frame)) return false;
-    heartbeat.touch();
-    return true;
-  }
+  // One upstream frame's quotes (a snapshot, a throttle tick, a drain's flush) leave in one write.
+  const { write, cork, uncork, inBatch } = createBatchedWriter({
+    sink,
+    onWritten: () => heartbeat.touch(),
+    isFinished: () => isFinished,
+  });
   // Values are shared quotes: serialised at most once, by the first stream that delivers one.
   const throttle = createThrottle<SharedQuote>({
     intervalMs: settings.throttleMs,
+    group: inBatch,
     deliver: (_symbol, shared) => {
       if (sink.isBlocked || sink.isGone) return false;
       let data: string;
@@ -170,13 +160,15 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
   function sinkOnDrain(): void {
     // Once finish() has begun it owns the sink: a late status could refill the pipe and keep `end` out.
     if (isFinished) return;
-    if (pendingStatus !== undefined) {
-      const status = pendingStatus;
-      pendingStatus = undefined;
-      writeStatus(status);
-    }
-    while (pendingRejected.length > 0 && write(pendingRejected[0] as string)) pendingRejected.shift();
-    throttle.flush();
+    inBatch(() => {
+      if (pendingStatus !== undefined) {
+        const status = pendingStatus;
+        pendingStatus = undefined;
+        writeStatus(status);
+      }
+      while (pendingRejected.length > 0 && write(pendingRejected[0] as string)) pendingRejected.shift();
+      throttle.flush();
+    });
   }
 
   /** Run a callback; a throw is our bug and ends the stream through finish(). */
@@ -266,11 +258,7 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
           if (status.feed === 'connected') connects += 1;
           writeStatus(status);
         }),
-      onBatchStart: () => {
-        if (isCorked || isFinished || sink.isGone) return;
-        isCorked = true;
-        writable.cork();
-      },
+      onBatchStart: cork,
       onBatchEnd: uncork,
       onMalformed: (count) => (malformedFrames += count),
       onRejected: (rejected, code, message) =>

@@ -17,6 +17,11 @@ export interface ThrottleOptions<T> {
   deliver: (key: string, value: T) => boolean;
   /** Clock; the global one by default so fake timers control it. */
   now?: () => number;
+  /**
+   * Runs the deliveries of one timer tick (every key whose interval ends at the same moment, as the
+   * quotes of one upstream frame do) so the caller can write them together. @defaultValue run at once
+   */
+  group?: (deliverAll: () => void) => void;
 }
 
 /** A per-key latest-value-wins gate. */
@@ -36,9 +41,15 @@ export function createThrottle<T>(options: ThrottleOptions<T>): Throttle<T> {
   const { intervalMs, deliver } = options;
   if (intervalMs <= 0) return createPassThrough(deliver);
   const now = options.now ?? (() => Date.now());
+  const group = options.group ?? ((deliverAll: () => void) => deliverAll());
   const lastSentAt = new Map<string, number>();
   const pending = new Map<string, T>();
-  const timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /**
+   * One timer per moment at which intervals end, with the keys waiting for it: keys sent together
+   * (one upstream frame's quotes) open together, and leave in one tick and one write.
+   */
+  const due = new Map<number, { timer: ReturnType<typeof setTimeout>; keys: string[] }>();
+  const scheduled = new Set<string>();
   let dropped = 0;
   let isClosed = false;
 
@@ -53,25 +64,38 @@ export function createThrottle<T>(options: ThrottleOptions<T>): Throttle<T> {
     return true;
   };
 
-  const schedule = (key: string): void => {
-    if (timers.has(key)) return;
-    const wait = Math.max(0, (lastSentAt.get(key) ?? 0) + intervalMs - now());
-    timers.set(
-      key,
-      setTimeout(() => {
-        timers.delete(key);
-        const value = pending.get(key);
-        if (value === undefined || isClosed) return;
-        // Timers may fire a millisecond early by Date.now(): never deliver inside the interval.
-        if (!isOpen(key)) {
-          schedule(key);
-          return;
-        }
-        // Blocked sink: the value stays pending and flush() delivers it on drain.
-        if (tryDeliver(key, value)) pending.delete(key);
-      }, wait),
-    );
+  const release = (key: string): void => {
+    scheduled.delete(key);
+    const value = pending.get(key);
+    if (value === undefined) return;
+    // Timers may fire a millisecond early by Date.now(): never deliver inside the interval.
+    if (!isOpen(key)) {
+      schedule(key);
+      return;
+    }
+    // Blocked sink: the value stays pending and flush() delivers it on drain.
+    if (tryDeliver(key, value)) pending.delete(key);
   };
+
+  function schedule(key: string): void {
+    if (scheduled.has(key)) return;
+    scheduled.add(key);
+    const dueAt = (lastSentAt.get(key) ?? 0) + intervalMs;
+    const moment = due.get(dueAt);
+    if (moment !== undefined) {
+      moment.keys.push(key);
+      return;
+    }
+    const timer = setTimeout(
+      () => {
+        const keys = due.get(dueAt)?.keys ?? [];
+        due.delete(dueAt);
+        if (!isClosed) group(() => keys.forEach(release));
+      },
+      Math.max(0, dueAt - now()),
+    );
+    due.set(dueAt, { timer, keys: [key] });
+  }
 
   return {
     offer(key, value) {
@@ -98,8 +122,9 @@ export function createThrottle<T>(options: ThrottleOptions<T>): Throttle<T> {
     },
     close() {
       isClosed = true;
-      for (const timer of timers.values()) clearTimeout(timer);
-      timers.clear();
+      for (const { timer } of due.values()) clearTimeout(timer);
+      due.clear();
+      scheduled.clear();
       pending.clear();
     },
     get dropped() {

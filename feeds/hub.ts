@@ -76,6 +76,10 @@ function tellRejected(handlers: FeedHandlers, rejected: ReadonlyMap<string, Reje
 interface Subscription {
   readonly symbols: readonly string[];
   readonly handlers: FeedHandlers;
+  /** What a frame calls for each stream, held here so a frame touches one object per stream, not two. */
+  readonly onQuote: FeedHandlers['onQuote'];
+  readonly onBatchStart: FeedHandlers['onBatchStart'];
+  readonly onBatchEnd: FeedHandlers['onBatchEnd'];
   isClosed: boolean;
   /** The upstream frame this stream last received a quote of (see onBatchStart). */
   batch: number;
@@ -106,9 +110,9 @@ export function createHub({ openConnection, lingerMs, log }: HubOptions): Hub {
     if (subscription.batch !== batch) {
       subscription.batch = batch;
       touched.push(subscription);
-      subscription.handlers.onBatchStart?.();
+      subscription.onBatchStart?.();
     }
-    subscription.handlers.onQuote(shared.quote, shared);
+    subscription.onQuote(shared.quote, shared);
   }
 
   const connectionHandlers: FeedHandlers = {
@@ -117,7 +121,7 @@ export function createHub({ openConnection, lingerMs, log }: HubOptions): Hub {
     },
     onBatchEnd() {
       // Every stream that got a quote of this frame writes its events now, in one write.
-      for (const subscription of touched) subscription.handlers.onBatchEnd?.();
+      for (const subscription of touched) subscription.onBatchEnd?.();
       touched.length = 0;
     },
     onQuote(quote) {
@@ -205,6 +209,9 @@ export function createHub({ openConnection, lingerMs, log }: HubOptions): Hub {
     const subscription: Subscription = {
       symbols: [...new Set(symbols)],
       handlers,
+      onQuote: handlers.onQuote,
+      onBatchStart: handlers.onBatchStart,
+      onBatchEnd: handlers.onBatchEnd,
       isClosed: false,
       batch: 0,
     };

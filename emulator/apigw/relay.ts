@@ -9,6 +9,7 @@ import type { ServerResponse } from 'node:http';
 import { finished } from 'node:stream/promises';
 import type { Logger } from '../../core/log.ts';
 import type { GatewayAnswers } from './answers.ts';
+import { chunkedSocketTarget } from './chunked-target.ts';
 import { readPrelude } from '../lambda/prelude.ts';
 import type { LocalResponseStream } from '../lambda/runtime.ts';
 
@@ -91,6 +92,6 @@ export async function relayResponse(
   // reports it, and the 'close' that follows destroys the handler's stream (armPlatformCuts).
   res.on('error', () => undefined);
   const delivered = finished(res);
-  responseStream.deliverTo(res);
+  responseStream.deliverTo(chunkedSocketTarget(res));
   await delivered;
 }

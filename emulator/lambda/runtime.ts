@@ -65,6 +65,8 @@ export class LocalResponseStream extends PassThrough {
   _onBeforeFirstWrite: FirstWriteHook | undefined;
   #waitForDelivery: (() => Promise<void>) | undefined;
   #target: DeliveryTarget | undefined;
+  /** The target while writes go straight to it: set by deliverTo, cleared by end() and destroy(). */
+  #direct: DeliveryTarget | undefined;
 
   /**
    * Hold 'finish' back until `waitForDelivery` resolves (the server resolves it once the bytes were
@@ -106,6 +108,7 @@ export class LocalResponseStream extends PassThrough {
     target.on('drain', () => this.emit('drain'));
     // The handler ended before the hand-over: _final already ran, waiting for delivery.
     if (this.writableEnded || this.readableEnded) target.end();
+    else this.#direct = target;
   }
 
   override _final(callback: (error?: Error | null) => void): void {
@@ -127,6 +130,7 @@ export class LocalResponseStream extends PassThrough {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#direct = undefined;
     const target = this.#target;
     // A cut response (function timeout, idle cut, failed invocation) cuts the client's connection.
     if (target !== undefined && !target.writableFinished && !target.destroyed) target.destroy();
@@ -144,8 +148,9 @@ export class LocalResponseStream extends PassThrough {
   override write(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
     // [aws] Chunks that are not strings or bytes are JSON.stringify-ed by the runtime.
     const data = typeof chunk === 'string' || chunk instanceof Uint8Array ? chunk : JSON.stringify(chunk);
-    const target = this.#target;
-    if (target !== undefined && !this.destroyed && !this.writableEnded) {
+    // #direct, not `destroyed` and `writableEnded`: those read two state objects on every write.
+    const target = this.#direct;
+    if (target !== undefined) {
       if (typeof encoding === 'function') return target.write(data, undefined, encoding as WriteCallback);
       return target.write(
         data,
@@ -165,11 +170,14 @@ export class LocalResponseStream extends PassThrough {
       // Writable.end(chunk) would put the chunk through the PassThrough: send it the direct way.
       if (typeof encoding === 'function') {
         this.write(chunk);
+        this.#direct = undefined;
         return super.end(encoding as () => void);
       }
       this.write(chunk, encoding);
+      this.#direct = undefined;
       return super.end(callback as () => void);
     }
+    this.#direct = undefined;
     return super.end(chunk as never, encoding as never, callback as never);
   }
 }
