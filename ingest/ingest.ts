@@ -68,6 +68,8 @@ export function startIngest(options: IngestOptions): Ingest {
         onMalformed: (count) => log.debug('upstream malformed parts', { count }),
         onUpstreamError: (code, message) =>
           log.warn('upstream error message', { upstreamCode: code, message }),
+        // Told to the gateways through the bus: the streams that asked get `rejected` (CONTRACT §2).
+        onRejected: (symbols, code, message) => publisher.reject(symbols, code, message),
       },
     });
     const wanted = new Set<string>();

@@ -12,14 +12,26 @@
  *
  * A symbol idle for `idleMs` has its latest value published again with the same `seq`: gateways drop
  * it as a duplicate, but a subscription that silently died shows within seconds, not at the next trade.
+ *
+ * A symbol the upstream rejects gets the rejection in its latest-value key (with a TTL) and on its
+ * channel, in the same order as a quote, so a gateway subscribed hears it live and one joining later
+ * reads it. It has no `seq`: a later quote continues the count, and overwrites it (no TTL then).
  */
 import type { Logger } from '../core/log.ts';
 import type { Quote } from '../core/quote.ts';
 import type { BusClient } from '../feeds/bus/client.ts';
-import { decodeBusQuote, encodeBusQuote, type BusNames } from '../feeds/bus/names.ts';
+import { decodeBusQuote, encodeBusQuote, encodeBusRejection, type BusNames } from '../feeds/bus/names.ts';
 
 /** How long a symbol may stay silent before its latest value is published again. */
 const IDLE_REPUBLISH_MS = 3000;
+
+/**
+ * How long a stored rejection answers joining gateways without asking the vendor again: one gateway
+ * demand lease (feeds/bus/demand.ts). Gateways release a rejected symbol at once, so the ingest drops
+ * it within the grace; the TTL, not that drop, ends the stored rejection, so a symbol the vendor lists
+ * later is asked for again at the latest one lease after its last rejection (at once when quoted).
+ */
+const REJECTION_TTL_MS = 30_000;
 
 export interface PublisherOptions {
   client: BusClient;
@@ -27,6 +39,8 @@ export interface PublisherOptions {
   log: Logger;
   /** @defaultValue {@link IDLE_REPUBLISH_MS} */
   idleMs?: number;
+  /** @defaultValue {@link REJECTION_TTL_MS} */
+  rejectionTtlMs?: number;
   now?: () => number;
 }
 
@@ -34,6 +48,8 @@ interface SymbolState {
   seq: number;
   payload?: string;
   publishedAt: number;
+  /** The latest thing stored for it is the upstream's rejection (kept for its TTL when forgotten). */
+  isRejected?: boolean;
 }
 
 /** The ingest's publishing side. */
@@ -41,6 +57,8 @@ export interface Publisher {
   /** Start counting for `symbols` from the bus's latest values; resolves before their first quote may be published. */
   prepare(symbols: readonly string[]): Promise<void>;
   publish(quote: Quote): void;
+  /** Store and announce the upstream's refusal of `symbols` (no `seq`: not a quote). */
+  reject(symbols: readonly string[], code: string, message: string): void;
   /** Stop counting for `symbols` (unsubscribed upstream). */
   forget(symbols: readonly string[]): void;
   /** Quotes published so far. */
@@ -51,6 +69,7 @@ export interface Publisher {
 export function createPublisher({ client, names, log, ...options }: PublisherOptions): Publisher {
   const now = options.now ?? Date.now;
   const idleMs = options.idleMs ?? IDLE_REPUBLISH_MS;
+  const rejectionTtlMs = options.rejectionTtlMs ?? REJECTION_TTL_MS;
   const symbols = new Map<string, SymbolState>();
   let published = 0;
   const failed = (error: unknown): void => log.warn('ingest publish failed', { code: 'bus_error', error });
@@ -85,6 +104,7 @@ export function createPublisher({ client, names, log, ...options }: PublisherOpt
         symbols.set(quote.symbol, state);
       }
       state.seq += 1;
+      state.isRejected = false;
       state.payload = encodeBusQuote({ seq: state.seq, quote });
       state.publishedAt = now();
       published += 1;
@@ -92,9 +112,26 @@ export function createPublisher({ client, names, log, ...options }: PublisherOpt
       client.set(names.latest(quote.symbol), state.payload).catch(failed);
       client.spublish(names.channel(quote.symbol), state.payload).catch(failed);
     },
+    reject(list, code, message) {
+      const payload = encodeBusRejection({ code, message });
+      for (const symbol of list) {
+        const state = symbols.get(symbol);
+        // Its last quote is no longer news: the idle re-publish must not announce it again.
+        if (state !== undefined) {
+          state.payload = undefined;
+          state.isRejected = true;
+        }
+        // As a quote: written (expiring) before it is announced, in the symbol's slot.
+        client.set(names.latest(symbol), payload, 'PX', rejectionTtlMs).catch(failed);
+        client.spublish(names.channel(symbol), payload).catch(failed);
+      }
+    },
     forget(list) {
       for (const symbol of list) {
+        // A rejection stays for its TTL: gateways joining meanwhile are told without a vendor round trip.
+        const isRejected = symbols.get(symbol)?.isRejected === true;
         symbols.delete(symbol);
+        if (isRejected) continue;
         // Nobody wants it: a later stream must not get an hours-old value as "the latest". The
         // next counter starts from the clock, still above every seq published before.
         client.del(names.latest(symbol)).catch(failed);

@@ -11,7 +11,14 @@
  * no duplicate (the ingest's idle re-publish repeats a `seq` and is dropped here).
  *
  * After a reconnect everything is subscribed and read again; a `seq` gap (a lost message) triggers a
- * re-read. The message handler never waits: it hands quotes to the hub, whose sessions conflate, so a
+ * re-read.
+ *
+ * A payload may instead be the upstream's rejection of the symbol (it has no `seq`): the symbol
+ * leaves this connection (unsubscribed, demand released), as a rejected symbol leaves an upstream
+ * connection's wanted set, and the hub is told through `onRejected`; the hub never unsubscribes a
+ * rejected symbol, and asks again (subscribe, read) when a stream later wants it.
+ *
+ * The message handler never waits: it hands quotes to the hub, whose sessions conflate, so a
  * slow reader never backs up into the Redis socket (the server drops a subscriber past 32 MiB).
  */
 import type { FeedHandlers, FeedStatus } from '../../core/feed.ts';
@@ -20,7 +27,7 @@ import type { Quote } from '../../core/quote.ts';
 import type { UpstreamConnection } from '../upstream-options.ts';
 import type { BusClient } from './client.ts';
 import type { Demand } from './demand.ts';
-import { decodeBusQuote, type BusNames } from './names.ts';
+import { decodeBusMessage, type BusNames, type BusRejection } from './names.ts';
 
 export interface BusConnectionOptions {
   client: BusClient;
@@ -69,12 +76,20 @@ export function openBusConnection(options: BusConnectionOptions): UpstreamConnec
     handlers.onQuote(quote);
   }
 
-  /** Deliver `payload` if its seq is new for `symbol`; report a gap (a lost message) to the caller. */
-  function accept(symbol: string, payload: string): 'delivered' | 'gap' | 'old' | 'bad' {
+  /**
+   * Deliver `payload` if its seq is new for `symbol`; report a gap (a lost message) to the caller. A
+   * rejection makes the symbol leave at once (so a second copy, live or read, finds it gone) and is
+   * returned for the caller to tell.
+   */
+  function accept(symbol: string, payload: string): 'delivered' | 'gap' | 'old' | 'bad' | BusRejection {
     const last = seqs.get(symbol);
     if (last === undefined || isClosed) return 'old';
-    const message = decodeBusQuote(payload, now());
+    const message = decodeBusMessage(payload, now());
     if (message === undefined) return 'bad';
+    if (message.kind === 'rejected') {
+      leave([symbol]);
+      return { code: message.code, message: message.message };
+    }
     if (message.seq <= last) return 'old';
     seqs.set(symbol, message.seq);
     deliver(message.quote);
@@ -87,6 +102,20 @@ export function openBusConnection(options: BusConnectionOptions): UpstreamConnec
     const outcome = accept(symbol, payload);
     if (outcome === 'bad') handlers.onMalformed(1);
     else if (outcome === 'gap') scheduleReread(symbol);
+    else if (typeof outcome === 'object') handlers.onRejected?.([symbol], outcome.code, outcome.message);
+  }
+
+  /** Tell the hub about symbols rejected in one read: one call per distinct (code, message). */
+  function tellRejected(rejected: readonly (readonly [string, BusRejection])[]): void {
+    const groups = new Map<string, { rejection: BusRejection; symbols: string[] }>();
+    for (const [symbol, rejection] of rejected) {
+      const key = JSON.stringify([rejection.code, rejection.message]);
+      let group = groups.get(key);
+      if (group === undefined) groups.set(key, (group = { rejection, symbols: [] }));
+      group.symbols.push(symbol);
+    }
+    for (const { rejection, symbols } of groups.values())
+      if (!isClosed) handlers.onRejected?.(symbols, rejection.code, rejection.message);
   }
 
   function scheduleReread(symbol: string): void {
@@ -108,10 +137,14 @@ export function openBusConnection(options: BusConnectionOptions): UpstreamConnec
     // MGET only within one slot: a cluster reads each symbol on its own node.
     const values = await (cluster ? Promise.all(keys.map((key) => client.get(key))) : client.mget(...keys));
     let malformed = 0;
+    const rejected: [string, BusRejection][] = [];
     values.forEach((value, i) => {
-      if (value !== null && accept(wanted[i] as string, value) === 'bad') malformed += 1;
+      const outcome = value === null ? 'old' : accept(wanted[i] as string, value);
+      if (outcome === 'bad') malformed += 1;
+      else if (typeof outcome === 'object') rejected.push([wanted[i] as string, outcome]);
     });
     if (malformed > 0 && !isClosed) handlers.onMalformed(malformed);
+    tellRejected(rejected);
   }
 
   /** Subscribe, wait for the acknowledgement, then read: the order that makes the join gap-free. */
@@ -161,6 +194,19 @@ export function openBusConnection(options: BusConnectionOptions): UpstreamConnec
     return added;
   }
 
+  /** Stop wanting `symbols`: release their demand and unsubscribe their channels. */
+  function leave(symbols: readonly string[]): void {
+    const removed = symbols.filter((symbol) => seqs.delete(symbol));
+    if (removed.length === 0) return;
+    demand.release(removed);
+    const channels = removed.map((symbol) => names.channel(symbol));
+    for (const channel of channels) symbolOf.delete(channel);
+    for (const symbol of removed) known.delete(symbol);
+    if (client.status !== 'ready') return;
+    if (cluster) for (const channel of channels) client.sunsubscribe(channel).catch(failed('unsubscribe'));
+    else client.sunsubscribe(...channels).catch(failed('unsubscribe'));
+  }
+
   client.on('smessage', onMessage);
   client.on('ready', onReady);
   client.on('close', onClose);
@@ -174,17 +220,7 @@ export function openBusConnection(options: BusConnectionOptions): UpstreamConnec
       const added = add(symbols);
       if (!isClosed && client.status === 'ready') void attach(added).catch(failed('subscribe'));
     },
-    unsubscribe(symbols) {
-      const removed = symbols.filter((symbol) => seqs.delete(symbol));
-      if (removed.length === 0) return;
-      demand.release(removed);
-      const channels = removed.map((symbol) => names.channel(symbol));
-      for (const channel of channels) symbolOf.delete(channel);
-      for (const symbol of removed) known.delete(symbol);
-      if (client.status !== 'ready') return;
-      if (cluster) for (const channel of channels) client.sunsubscribe(channel).catch(failed('unsubscribe'));
-      else client.sunsubscribe(...channels).catch(failed('unsubscribe'));
-    },
+    unsubscribe: leave,
     close() {
       if (isClosed) return;
       this.unsubscribe([...seqs.keys()]);

@@ -11,7 +11,10 @@ import { validateQuote, type Quote } from '../../core/quote.ts';
 
 /** The names of one feed's bus; `feed` is the FEED name, so two feeds can share a server. */
 export interface BusNames {
-  /** The key holding a symbol's latest payload (`SET`, read with `GET` after subscribing). */
+  /**
+   * The key holding a symbol's latest payload (`SET`, read with `GET` after subscribing): its latest
+   * quote, or the upstream's rejection of it (which expires, and which its next quote overwrites).
+   */
   latest(symbol: string): string;
   /** The sharded channel a symbol's payloads are published on (`SPUBLISH` / `SSUBSCRIBE`). */
   channel(symbol: string): string;
@@ -50,18 +53,58 @@ export interface BusQuote {
 export const encodeBusQuote = ({ seq, quote }: BusQuote): string => JSON.stringify({ ...quote, seq });
 
 /**
- * Decode a payload, or undefined when it is not one (another writer on the same server, a truncated
- * value). The quote is validated again: the bus is a network hop, and `ts` is judged by this clock.
+ * The upstream refused a symbol (unknown, not entitled, over the symbol limit), in the upstream's
+ * words. It travels where the symbol's quotes do (its latest-value key and its channel) but carries
+ * no `seq`: it is not a quote, so it never moves a gateway's `seq` bookkeeping.
  */
-export function decodeBusQuote(payload: string, nowMs: number = Date.now()): BusQuote | undefined {
+export interface BusRejection {
+  code: string;
+  message: string;
+}
+
+/** The payload of a rejection: `rejected` is a field no quote payload has. */
+export const encodeBusRejection = ({ code, message }: BusRejection): string =>
+  JSON.stringify({ rejected: { code, message } });
+
+/** What one payload says: a quote with its `seq`, or a rejection of the symbol. */
+export type BusMessage = ({ kind: 'quote' } & BusQuote) | ({ kind: 'rejected' } & BusRejection);
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The rejection a parsed payload holds, or undefined. */
+function rejectionOf(value: Record<string, unknown>): BusRejection | undefined {
+  const { rejected } = value;
+  if (!isRecord(rejected) || typeof rejected.code !== 'string' || typeof rejected.message !== 'string')
+    return undefined;
+  return { code: rejected.code, message: rejected.message };
+}
+
+/**
+ * Decode a payload (parsed once), or undefined when it is neither a quote nor a rejection (another
+ * writer on the same server, a truncated value). A quote is validated again: the bus is a network
+ * hop, and `ts` is judged by this clock.
+ */
+export function decodeBusMessage(payload: string, nowMs: number = Date.now()): BusMessage | undefined {
   let value: unknown;
   try {
     value = JSON.parse(payload);
   } catch {
     return undefined;
   }
-  const seq = (value as { seq?: unknown } | null)?.seq;
+  if (!isRecord(value)) return undefined;
+  if ('rejected' in value) {
+    const rejection = rejectionOf(value);
+    return rejection === undefined ? undefined : { kind: 'rejected', ...rejection };
+  }
+  const { seq } = value;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) return undefined;
   const check = validateQuote(value, nowMs);
-  return check.ok ? { seq, quote: check.quote } : undefined;
+  return check.ok ? { kind: 'quote', seq, quote: check.quote } : undefined;
+}
+
+/** Decode a quote payload, or undefined when the payload is not a quote (a rejection included). */
+export function decodeBusQuote(payload: string, nowMs: number = Date.now()): BusQuote | undefined {
+  const message = decodeBusMessage(payload, nowMs);
+  return message?.kind === 'quote' ? message : undefined;
 }
