@@ -22,8 +22,9 @@ export interface Config {
   upstreamUrl: string | undefined;
   feed: string;
   /**
-   * The feed's credentials by variable name (FEED=alpaca: ALPACA_KEY_ID, ALPACA_SECRET_KEY). Its
-   * `toJSON` masks the values, so a logged Config never shows them.
+   * The feed's credentials by variable name (FEED=alpaca: ALPACA_KEY_ID, ALPACA_SECRET_KEY); none for
+   * a gateway on the bus ({@link ParseOptions.dialsVendor}). Its `toJSON` masks the values, so a logged
+   * Config never shows them.
    */
   credentials: Readonly<Record<string, string>>;
   /** BUS_URL parsed: quotes come from the scale-out bus instead of the upstream (never logged). */
@@ -211,6 +212,16 @@ function readCredentials(env: Env, feed: FeedDescription, issues: ConfigIssue[])
   return Object.freeze(values);
 }
 
+/** What the process that reads the configuration does with the vendor. */
+interface ParseOptions {
+  /**
+   * It dials the vendor itself, so the feed's credentials are required. A gateway with BUS_URL takes
+   * its quotes from the bus and never dials: it needs none and holds none (a key it never uses is only
+   * exposure); the ingest dials with BUS_URL set and passes true. @defaultValue BUS_URL is unset
+   */
+  dialsVendor?: boolean;
+}
+
 /**
  * Validate the environment; returns every issue found, or the Config.
  * @param feeds the feeds the FEED registry accepts (passed in so core/ does not import feeds/)
@@ -218,6 +229,7 @@ function readCredentials(env: Env, feed: FeedDescription, issues: ConfigIssue[])
 export function parseConfig(
   env: Env,
   feeds: readonly FeedDescription[],
+  options: ParseOptions = {},
 ): { ok: true; config: Config } | { ok: false; issues: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
   const ints = Object.fromEntries(
@@ -232,10 +244,13 @@ export function parseConfig(
       expected: `one of ${feeds.map((known) => known.name).join(', ')}`,
     });
   }
+  // Set, even if malformed (reported below): a gateway meant for the bus is not asked for vendor keys.
+  const dialsVendor = options.dialsVendor ?? !env.BUS_URL?.trim();
+  const credentialNames = (dialsVendor && description?.credentialNames) || [];
   const config: Config = {
     upstreamUrl: readUpstreamUrl(env, issues) ?? description?.defaultUrl,
     feed,
-    credentials: readCredentials(env, description ?? { name: feed, credentialNames: [] }, issues),
+    credentials: readCredentials(env, { name: feed, credentialNames }, issues),
     bus: readBus(env, issues),
     ...ints,
     corsOrigins: readCorsOrigins(env, issues),

@@ -9,27 +9,23 @@
  *
  * With `UPSTREAM_URL_PARAMETER` set, the upstream URL is read from SSM Parameter Store here, once per
  * cold start (top-level await, so a failed read fails the init), and never sits in the environment;
- * so are the feed's credentials under `CREDENTIALS_SSM_PREFIX` (handlers/credentials.ts).
+ * so are the feed's credentials under `CREDENTIALS_SSM_PREFIX`. With `BUS_URL` neither is read
+ * (handlers/cold-start-env.ts).
  */
 import { loadConfig } from '../core/config.ts';
 import { createJsonLogger } from '../core/log.ts';
-import { FEEDS, credentialNamesOf } from '../feeds/registry.ts';
-import { resolveCredentials } from './credentials.ts';
+import { FEEDS } from '../feeds/registry.ts';
+import { resolveColdStartEnv } from './cold-start-env.ts';
 import { isLambdaRuntime } from './lambda-env.ts';
 import { ssmParameterReader } from './ssm.ts';
 import { createStreamHandler, processHub } from './stream-handler.ts';
 import { createStreamTracer } from './tracing.ts';
-import { resolveUpstreamUrl } from './upstream-url.ts';
 
 /** The upstream URL and credentials are read once per cold start: the cache only has to outlive the init. */
 const UPSTREAM_URL_MAX_AGE_S = 300;
 
 const readParameter = ssmParameterReader(UPSTREAM_URL_MAX_AGE_S);
-const env = await resolveCredentials(
-  await resolveUpstreamUrl(process.env, readParameter),
-  credentialNamesOf(process.env.FEED),
-  readParameter,
-);
+const env = await resolveColdStartEnv(process.env, readParameter);
 const config = loadConfig(env, FEEDS);
 const log = createJsonLogger({ level: config.logLevel, write: (line) => process.stdout.write(`${line}\n`) });
 // One hub per execution environment. Lambda runs one invocation at a time in it, so the hub serves

@@ -39,7 +39,8 @@ export function parseIngestSettings(
     { variable: 'INGEST_GRACE_MS', defaultValue: 2000, min: 0, max: 600_000 },
     issues,
   );
-  const parsed = parseConfig(env, FEEDS);
+  // The ingest is the one process that dials the vendor with BUS_URL set: its credentials are required.
+  const parsed = parseConfig(env, FEEDS, { dialsVendor: true });
   if (!parsed.ok) issues.push(...parsed.issues);
   const config = parsed.ok ? parsed.config : undefined;
   if (config !== undefined && config.bus === undefined) {

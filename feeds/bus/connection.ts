@@ -58,7 +58,18 @@ export function openBusConnection(options: BusConnectionOptions): UpstreamConnec
   const known = new Set<string>();
 
   const failed = (what: string) => (error: unknown) => {
-    if (!isClosed) log.warn(`bus ${what} failed`, { code: 'bus_error', error });
+    if (isClosed) return;
+    // A cluster reached as one server refuses the multi-slot SSUBSCRIBE and MGET, and nothing else
+    // fails: without this the status stays `connected` and no quote ever arrives.
+    if (!cluster && error instanceof Error && error.message.startsWith('CROSSSLOT')) {
+      log.warn(`bus ${what} failed: the bus is a cluster, and BUS_URL names one server`, {
+        code: 'bus_is_cluster',
+        expected: 'BUS_URL=rediss+cluster://host:port (redis+cluster:// without TLS)',
+        error,
+      });
+      return;
+    }
+    log.warn(`bus ${what} failed`, { code: 'bus_error', error });
   };
 
   function endBatch(): void {

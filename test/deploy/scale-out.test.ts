@@ -10,7 +10,14 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withConditionsApplied } from '../helpers/cfn-conditions.ts';
 import { packageService, type PackagedService } from '../helpers/osls.ts';
-import { byName, parameterArn, properties, resource, stableResources } from '../helpers/packaged-template.ts';
+import {
+  byName,
+  cfnText,
+  parameterArn,
+  properties,
+  resource,
+  stableResources,
+} from '../helpers/packaged-template.ts';
 
 const UPSTREAM_URL = 'wss://quotes.example.com/v1/stream';
 /** Obviously fake network ids: packaging checks none of them against AWS. */
@@ -19,17 +26,10 @@ const SCALE_OUT = { scaleOut: 'true', ...NETWORK, ingestImageTag: 'test-tag' };
 /** Types only scale-out mode may add. */
 const SCALE_OUT_TYPES = ['AWS::ElastiCache::ServerlessCache', 'AWS::EC2::SecurityGroup', 'AWS::IAM::Policy'];
 const SCALE_OUT_RESOURCES = [
-  'BusCache',
-  'BusCacheSecurityGroup',
-  'BusClientSecurityGroup',
-  'IngestCluster',
-  'IngestExecutionRole',
-  'IngestLogGroup',
-  'IngestService',
-  'IngestTaskDefinition',
-  'IngestTaskRole',
-  'StreamFunctionVpcAccess',
-];
+  ...['BusCache', 'BusCacheSecurityGroup', 'BusClientSecurityGroup', 'StreamFunctionVpcAccess'],
+  ...['IngestCluster', 'IngestExecutionRole', 'IngestLogGroup', 'IngestService'],
+  ...['IngestTaskDefinition', 'IngestTaskRole'],
+].sort();
 
 const PACKAGINGS = {
   off: { stage: 'test', params: { upstreamUrl: UPSTREAM_URL } },
@@ -61,27 +61,15 @@ afterAll(async () => {
 /** The ingest container's definition, with the template's conditions applied. */
 function container(service: PackagedService): Record<string, unknown> {
   const task = properties(service, 'IngestTaskDefinition');
-  const [only] = withConditionsApplied(task.ContainerDefinitions, service.template.Conditions) as Record<
-    string,
-    unknown
-  >[];
-  return only ?? {};
+  const definitions = withConditionsApplied(task.ContainerDefinitions, service.template.Conditions);
+  return (definitions as Record<string, unknown>[])[0] ?? {};
 }
 const SUBNETS = { 'Fn::Split': [',', NETWORK.subnetIds] };
 const SECURITY_GROUPS = {
   'Fn::Split': [',', { 'Fn::Join': [',', [NETWORK.securityGroupIds, { Ref: 'BusClientSecurityGroup' }]] }],
 };
-const BUS_URL = {
-  'Fn::Join': [
-    '',
-    [
-      'rediss://',
-      { 'Fn::GetAtt': ['BusCache', 'Endpoint.Address'] },
-      ':',
-      { 'Fn::GetAtt': ['BusCache', 'Endpoint.Port'] },
-    ],
-  ],
-};
+/** The cache's endpoint as a cluster (cfnText: GetAtt shown as <Id.Attribute>). */
+const BUS_URL = 'rediss+cluster://<BusCache.Endpoint.Address>:<BusCache.Endpoint.Port>';
 
 describe('scale-out off (the default)', () => {
   it('adds no VPC, no cache, no ECS, no bus: the template without scale-out', async () => {
@@ -97,7 +85,8 @@ describe('scale-out off (the default)', () => {
     expect(resource(off, 'StreamLambdaFunction').DependsOn).toEqual(['StreamLogGroup', 'StreamFunctionRole']);
     expect(off.template.Conditions).toBeUndefined();
     expect(Object.keys(off.template.Outputs ?? {})).not.toContain('BusEndpoint');
-    // Scale-out only adds: every resource of the plain template is there unchanged, but the function.
+    // Scale-out only adds: every resource of the plain template is there unchanged, but the function
+    // and its role (no vendor credentials: below).
     const on_ = stableResources(on);
     const off_ = stableResources(off);
     expect(
@@ -106,7 +95,7 @@ describe('scale-out off (the default)', () => {
         .sort(),
     ).toEqual(SCALE_OUT_RESOURCES);
     for (const [id, r] of Object.entries(off_)) {
-      if (id !== 'StreamLambdaFunction') expect(on_[id], id).toEqual(r);
+      if (!['StreamLambdaFunction', 'StreamFunctionRole'].includes(id)) expect(on_[id], id).toEqual(r);
     }
   });
 });
@@ -159,33 +148,47 @@ describe('scale-out on', () => {
     ]);
   });
 
-  it('wires BUS_URL to the cache endpoint (rediss://) in the stream function and the ingest', () => {
-    const fnVariables = (properties(on, 'StreamLambdaFunction').Environment as { Variables: object })
-      .Variables;
+  it('wires BUS_URL to the cache endpoint (rediss+cluster://) in the stream function and the ingest', () => {
+    const fn = properties(on, 'StreamLambdaFunction').Environment as { Variables: { BUS_URL: unknown } };
 
-    expect(fnVariables).toMatchObject({ BUS_URL: BUS_URL });
-    expect(byName(container(on).Environment).BUS_URL).toEqual(BUS_URL);
+    expect(cfnText(fn.Variables.BUS_URL)).toBe(BUS_URL);
+    expect(cfnText(byName(container(on).Environment).BUS_URL)).toBe(BUS_URL);
   });
 
-  it('gives the stream function ENI permissions only, in a policy of its own it waits for', async () => {
-    const off = await packaged('off');
+  it('gives the stream function ENI permissions only, in a policy of its own it waits for', () => {
     const policy = properties(on, 'StreamFunctionVpcAccess');
     const statements = (policy.PolicyDocument as { Statement: { Action: string[]; Resource: unknown }[] })
       .Statement;
 
     expect(policy.Roles).toEqual([{ Ref: 'StreamFunctionRole' }]);
-    expect(statements.flatMap((s) => s.Action).sort()).toEqual(
-      [
-        'ec2:AssignPrivateIpAddresses',
-        'ec2:CreateNetworkInterface',
-        'ec2:DeleteNetworkInterface',
-        'ec2:DescribeNetworkInterfaces',
-        'ec2:DescribeSubnets',
-        'ec2:UnassignPrivateIpAddresses',
-      ].sort(),
-    );
+    expect(statements.flatMap((s) => s.Action).sort()).toEqual([
+      ...['ec2:AssignPrivateIpAddresses', 'ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface'],
+      ...['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:UnassignPrivateIpAddresses'],
+    ]);
     expect(resource(on, 'StreamLambdaFunction').DependsOn).toContain('StreamFunctionVpcAccess');
-    expect(properties(on, 'StreamFunctionRole')).toEqual(properties(off, 'StreamFunctionRole'));
+  });
+
+  it('gives the stream function no vendor credentials: no prefix, its role denies their folder', async () => {
+    const off = await packaged('off');
+    const variables = (service: PackagedService): unknown =>
+      (properties(service, 'StreamLambdaFunction').Environment as { Variables: unknown }).Variables;
+    type Statement = { Effect: string; Action: string };
+    const statements = (service: PackagedService): Statement[] =>
+      (
+        properties(service, 'StreamFunctionRole').Policies as { PolicyDocument: { Statement: Statement[] } }[]
+      ).flatMap((policy) => policy.PolicyDocument.Statement);
+    const onFolder = (statement: Statement): boolean => JSON.stringify(statement).includes('/credentials/');
+    const folder = (service: PackagedService): string[] =>
+      statements(service)
+        .filter(onFolder)
+        .map((s) => `${s.Effect} ${s.Action}`);
+
+    expect(variables(off)).toHaveProperty('CREDENTIALS_SSM_PREFIX', '/quote-stream/test/credentials/');
+    expect(variables(on)).not.toHaveProperty('CREDENTIALS_SSM_PREFIX');
+    expect(folder(off)).toEqual(['Allow ssm:GetParameter', 'Allow kms:Decrypt']);
+    // No grant on the folder: an explicit deny, which no policy attached later can override.
+    expect(folder(on)).toEqual(['Deny ssm:GetParameter', 'Deny kms:Decrypt']);
+    expect(statements(on).filter((s) => !onFolder(s))).toEqual(statements(off).filter((s) => !onFolder(s)));
   });
 
   it('runs the ingest on Fargate arm64, 0.25 vCPU / 0.5 GB, from the ECR image, logs kept 14 days', () => {
@@ -230,9 +233,10 @@ describe('scale-out on', () => {
   it('gives a plain-URL stage its feed, URL and lease settings as variables and no secrets', () => {
     const ingest = container(on);
 
-    expect(byName(ingest.Environment)).toEqual({
+    const variables = byName(ingest.Environment);
+    expect({ ...variables, BUS_URL: cfnText(variables.BUS_URL) }).toEqual({
       FEED: 'native',
-      BUS_URL: BUS_URL,
+      BUS_URL,
       INGEST_LEASE_MS: '15000',
       INGEST_GRACE_MS: '2000',
       LOG_LEVEL: 'info',
@@ -245,13 +249,11 @@ describe('scale-out on', () => {
     const prod = await packaged('prodAlpaca');
     const ingest = container(prod);
 
-    expect(ingest.Secrets).toEqual([
-      { Name: 'UPSTREAM_URL', ValueFrom: parameterArn('/quote-stream/prod/upstream-url') },
-      { Name: 'ALPACA_KEY_ID', ValueFrom: parameterArn('/quote-stream/prod/credentials/ALPACA_KEY_ID') },
-      {
-        Name: 'ALPACA_SECRET_KEY',
-        ValueFrom: parameterArn('/quote-stream/prod/credentials/ALPACA_SECRET_KEY'),
-      },
+    const arn = (name: string): string => cfnText(parameterArn(name));
+    expect(Object.entries(byName(ingest.Secrets, 'ValueFrom')).map(([k, v]) => [k, cfnText(v)])).toEqual([
+      ['UPSTREAM_URL', arn('/quote-stream/prod/upstream-url')],
+      ['ALPACA_KEY_ID', arn('/quote-stream/prod/credentials/ALPACA_KEY_ID')],
+      ['ALPACA_SECRET_KEY', arn('/quote-stream/prod/credentials/ALPACA_SECRET_KEY')],
     ]);
     expect(Object.keys(byName(ingest.Environment)).sort()).toEqual(
       ['BUS_URL', 'FEED', 'INGEST_GRACE_MS', 'INGEST_LEASE_MS', 'LOG_LEVEL'].sort(),
@@ -264,8 +266,9 @@ describe('scale-out on', () => {
       PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown; Condition?: unknown }[] };
     }[];
     const statements = policy?.PolicyDocument.Statement ?? [];
-    const credentials = parameterArn('/quote-stream/prod/credentials/*');
-    const upstream = parameterArn('/quote-stream/prod/upstream-url');
+    const credentials = cfnText(parameterArn('/quote-stream/prod/credentials/*'));
+    const upstream = cfnText(parameterArn('/quote-stream/prod/upstream-url'));
+    const texts = (values: unknown): string[] => (values as unknown[]).map(cfnText);
 
     expect(statements.map((s) => [s.Action, s.Resource])).toEqual([
       [['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': ['IngestLogGroup', 'Arn'] }],
@@ -276,12 +279,15 @@ describe('scale-out on', () => {
           'Fn::Join': ['', expect.arrayContaining([':repository/quote-stream-ingest'])],
         }),
       ],
-      ['ssm:GetParameters', [credentials, upstream]],
+      ['ssm:GetParameters', expect.anything()],
       ['kms:Decrypt', expect.anything()],
     ]);
-    expect(statements[4]?.Condition).toMatchObject({
-      StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': [credentials, upstream] },
-    });
+    expect(texts(statements[3]?.Resource)).toEqual([credentials, upstream]);
+    const condition = statements[4]?.Condition as { StringLike: Record<string, unknown> };
+    expect(texts(condition.StringLike['kms:EncryptionContext:PARAMETER_ARN'])).toEqual([
+      credentials,
+      upstream,
+    ]);
     const taskRole = properties(prod, 'IngestTaskRole');
     expect(taskRole.Policies).toBeUndefined();
     expect(taskRole.ManagedPolicyArns).toBeUndefined();

@@ -2,17 +2,18 @@
  * The bus connection (feeds/bus/connection.ts) on a real redis-server, driven by hand as the ingest
  * would publish: only a higher `seq` passes (an idle re-publish or an old value is dropped), a `seq`
  * gap is repaired by a re-read, a bad payload is counted, a killed connection is resubscribed and
- * read again, and demand leases follow the subscription.
+ * read again, and demand leases follow the subscription. And a cluster reached through a one-server
+ * BUS_URL (the deployed form once was `rediss://`) is named in a warning instead of failing silently.
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { parseBusUrl, type BusTarget } from '../../core/bus-url.ts';
-import { silentLogger } from '../../core/log.ts';
+import { createJsonLogger, silentLogger } from '../../core/log.ts';
 import { createBusClient } from '../../feeds/bus/client.ts';
 import { openBusConnection } from '../../feeds/bus/connection.ts';
 import { createDemand } from '../../feeds/bus/demand.ts';
 import { busNames, encodeBusQuote } from '../../feeds/bus/names.ts';
-import { startRedis, type RedisServer } from '../helpers/redis.ts';
+import { startRedis, startRedisCluster, type RedisServer } from '../helpers/redis.ts';
 import { recordFeed } from '../helpers/upstream.ts';
 
 const names = busNames('native');
@@ -91,5 +92,45 @@ describe('the bus connection', () => {
     connection.close();
     connection.close();
     await until('every lease released', async () => (await members()).length === 0);
+  });
+});
+
+describe('the bus connection given a cluster as one server', () => {
+  it('warns that BUS_URL must be the cluster form when the cluster answers CROSSSLOT', async () => {
+    const cluster = await startRedisCluster();
+    onTestFinished(() => cluster.close());
+    const [node] = cluster.nodes;
+    // One node of the cluster as a single server: what `rediss://<serverless endpoint>` gave.
+    const parsed = parseBusUrl(`redis://127.0.0.1:${node?.port}`);
+    if (!parsed.ok) throw new Error(parsed.expected);
+    const client = createBusClient(parsed.target, { autoResubscribe: false, connectionName: 'qs-test' });
+    onTestFinished(() => void client.disconnect());
+    const lines: string[] = [];
+    const log = createJsonLogger({ write: (line) => lines.push(line) });
+    const warnings = (): Record<string, unknown>[] =>
+      lines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((l) => l.code === 'bus_is_cluster');
+    const demand = createDemand({ client, names, gatewayId: 'gw-1', log: silentLogger, leaseMs: 60_000 });
+    const connection = openBusConnection({
+      client,
+      cluster: false,
+      names,
+      demand,
+      // Two symbols in two slots: one SSUBSCRIBE naming both is refused.
+      symbols: ['AAPL', 'MSFT'],
+      handlers: recordFeed().handlers,
+      log,
+      maxAttempts: 5,
+    });
+    onTestFinished(() => connection.close());
+
+    for (let i = 0; i < 500 && warnings().length === 0; i += 1) await new Promise((r) => setTimeout(r, 10));
+    expect(warnings()[0]).toMatchObject({
+      level: 'warn',
+      msg: expect.stringContaining('the bus is a cluster'),
+      expected: expect.stringContaining('rediss+cluster://'),
+      error: expect.objectContaining({ message: expect.stringMatching(/^CROSSSLOT/) }),
+    });
   });
 });
