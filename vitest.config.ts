@@ -70,7 +70,9 @@ export default defineConfig({
     ],
     coverage: {
       provider: 'v8',
-      include: ['core/**/*.ts', 'feeds/**/*.ts', 'handlers/**/*.ts', 'common/**/*.ts'],
+      include: ['core/**/*.ts', 'feeds/**/*.ts', 'handlers/**/*.ts', 'common/**/*.ts', 'ingest/**/*.ts'],
+      // The ingest's entry point only runs as a child process (the fault drills), out of v8's sight.
+      exclude: ['ingest/main.ts'],
       reporter: ['text-summary', 'html'],
       // A floor, not a target: the run fails when coverage of the shipped code drops below it.
       thresholds: {
@@ -78,6 +80,7 @@ export default defineConfig({
         'feeds/**/*.ts': { lines: 90, branches: 85, functions: 90, statements: 90 },
         'handlers/**/*.ts': { lines: 85, branches: 80, functions: 85, statements: 85 },
         'common/**/*.ts': { lines: 100, branches: 100, functions: 100, statements: 100 },
+        'ingest/**/*.ts': { lines: 85, branches: 80, functions: 80, statements: 85 },
       },
     },
   },

@@ -65,6 +65,8 @@ async function runMode(mode: 'direct' | 'bus'): Promise<RunResult> {
         UPSTREAM_URL: simulator.url,
         BUS_URL: redis.url,
         LOG_LEVEL: 'info',
+        // A fresh ingest waits a full lease before connecting (decision 014): 3 s, not the default 15.
+        INGEST_LEASE_MS: '3000',
       });
       stop.push(() => ingest?.child.kill());
       await waitForLine(ingest, 'ingest holds the vendor connection');

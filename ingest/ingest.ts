@@ -4,13 +4,19 @@
  * client and FEED adapter a gateway uses (feeds/upstream.ts), subscribed to exactly the symbols some
  * gateway wants (ingest/demand.ts), and publishes each normalised quote on the bus
  * (ingest/publisher.ts). Losing the lease closes the vendor connection at once.
+ *
+ * The publisher writes through a connection of its own, opened with the lease and closed (with
+ * ioredis's queues of unsent and unanswered writes) the moment the lease is lost: writes queued while
+ * the bus was unreachable must never land after a standby took over (stale latest values, and `seq`s
+ * ahead of the new holder's, which gateways would then drop).
  * @see docs/decisions/014-scale-out-bus.md
  */
 import { randomUUID } from 'node:crypto';
 import type { BusTarget } from '../core/bus-url.ts';
 import type { Logger } from '../core/log.ts';
 import type { FeedAdapter } from '../feeds/adapter.ts';
-import { createBusClient } from '../feeds/bus/client.ts';
+import { createBusClient, type BusClient } from '../feeds/bus/client.ts';
+import { logBusErrors } from '../feeds/bus/error-log.ts';
 import { busNames } from '../feeds/bus/names.ts';
 import { createUpstream } from '../feeds/upstream.ts';
 import type { UpstreamConnection } from '../feeds/upstream-options.ts';
@@ -46,15 +52,19 @@ export interface Ingest {
 export function startIngest(options: IngestOptions): Ingest {
   const { adapter, log } = options;
   const client = createBusClient(options.bus, { connectionName: 'qs-ingest' });
-  client.on('error', (error: unknown) => log.debug('bus connection error', { code: 'bus_error', error }));
+  logBusErrors(client, log, { connection: 'qs-ingest' });
   const names = busNames(adapter.name);
   const id = randomUUID();
-  let holding: { upstream: UpstreamConnection; publisher: Publisher; demand: DemandWatcher } | undefined;
+  let holding:
+    | { upstream: UpstreamConnection; publisher: Publisher; demand: DemandWatcher; writer: BusClient }
+    | undefined;
 
   function becomeHolder(): void {
     if (holding !== undefined) return;
     log.info('ingest holds the vendor connection', { feed: adapter.name });
-    const publisher = createPublisher({ client, names, log, idleMs: options.idleMs });
+    const writer = createBusClient(options.bus, { connectionName: 'qs-ingest-writer' });
+    logBusErrors(writer, log, { connection: 'qs-ingest-writer' });
+    const publisher = createPublisher({ client: writer, names, log, idleMs: options.idleMs });
     const upstream = createUpstream({
       url: options.upstreamUrl,
       adapter,
@@ -98,16 +108,18 @@ export function startIngest(options: IngestOptions): Ingest {
         log.info('demand changed', { added: added.length, removed: removed.length });
       },
     });
-    holding = { upstream, publisher, demand };
+    holding = { upstream, publisher, demand, writer };
   }
 
   function becomeStandby(): void {
     if (holding === undefined) return;
-    const { upstream, publisher, demand } = holding;
+    const { upstream, publisher, demand, writer } = holding;
     holding = undefined;
     upstream.close();
     demand.stop();
     publisher.stop();
+    // Drops every write not yet answered: none may land after a standby took over.
+    writer.disconnect();
     log.info('ingest released the vendor connection', { published: publisher.published });
   }
 
@@ -129,8 +141,9 @@ export function startIngest(options: IngestOptions): Ingest {
     },
     async stop() {
       becomeStandby();
+      // Bounded (ingest/lease.ts): an unreachable bus must not keep a stopping ingest alive.
       await lease.release();
-      await client.quit().catch(() => client.disconnect());
+      client.disconnect();
     },
   };
 }

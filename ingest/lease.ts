@@ -8,8 +8,10 @@
  *   its lease can run out under it;
  * - a standby polls and, when the lease is free, takes it at once if it saw the lease released or run
  *   out; if the lease vanished early (a restarted server lost it while its holder may still be
- *   connected) or was never seen (a fresh start), it waits one renewal period first, by which time such
- *   a holder has learned it lost the lease and closed its connection.
+ *   connected) or was never seen (a fresh start), it first waits out such a holder's fence (2/3 of the
+ *   lease) plus a margin of max(1/3 of the lease, 500 ms), by which time that holder has closed its
+ *   vendor connection even if it never reached the bus again (the arithmetic: decision 014).
+ * Releasing waits at most {@link RELEASE_TIMEOUT_MS} for the bus: a stopping ingest never hangs on it.
  * Compare-and-set in small Lua scripts (`EVAL`, Redis 7.0 commands only).
  * @see docs/decisions/014-scale-out-bus.md
  */
@@ -18,6 +20,12 @@ import type { BusClient } from '../feeds/bus/client.ts';
 
 /** The value a clean release leaves behind: a standby may take over at once. */
 const RELEASED = 'released';
+
+/** How long a release waits for the bus before giving up (the lease then runs out by itself). */
+const RELEASE_TIMEOUT_MS = 1000;
+
+/** The least margin a standby adds to a holder's fence before connecting after an unexplained loss. */
+const MIN_FENCE_MARGIN_MS = 500;
 
 // Returns {1, previous value or ''} when taken, {0, holder, pttl} when held by another.
 const ACQUIRE = `local v = redis.call('GET', KEYS[1])
@@ -72,6 +80,10 @@ export function startLease({
   const now = options.now ?? Date.now;
   const renewMs = Math.max(1, Math.floor(leaseMs / 3));
   const pollMs = Math.max(1, Math.floor(leaseMs / 10));
+  /** A holder with no successful renewal for this long lets the vendor connection go. */
+  const fenceMs = (2 * leaseMs) / 3;
+  /** A standby's wait after an unexplained loss: past any holder's fence, by a margin. */
+  const fencedWaitMs = fenceMs + Math.max(leaseMs / 3, MIN_FENCE_MARGIN_MS);
   let isHeld = false;
   let isStopped = false;
   /** When the lease we last saw held by another would run out, if we saw one. */
@@ -79,6 +91,8 @@ export function startLease({
   let timer: ReturnType<typeof setTimeout> | undefined;
   /** Fires when no renewal succeeded for 2/3 of the lease, even while a command hangs on a dead socket. */
   let fence: ReturnType<typeof setTimeout> | undefined;
+  /** The fenced wait before onAcquired; cleared with the lease, so a stale one never connects early. */
+  let connecting: ReturnType<typeof setTimeout> | undefined;
 
   const schedule = (ms: number, step: () => Promise<void>): void => {
     if (!isStopped) timer = setTimeout(() => void step(), ms);
@@ -86,12 +100,13 @@ export function startLease({
 
   function renewed(): void {
     clearTimeout(fence);
-    fence = setTimeout(() => lose('no renewal for 2/3 of the lease'), (2 * leaseMs) / 3);
+    fence = setTimeout(() => lose('no renewal for 2/3 of the lease'), fenceMs);
   }
 
   function lose(why: string): void {
     clearTimeout(fence);
     clearTimeout(timer);
+    clearTimeout(connecting);
     if (!isHeld || isStopped) return;
     isHeld = false;
     log.warn('ingest lease lost', { code: 'lease_lost', why });
@@ -113,17 +128,15 @@ export function startLease({
   }
 
   function take(previous: string): void {
-    // Taken at once after a release or a natural expiry; otherwise one renewal period of fencing.
+    // Taken at once after a release or a natural expiry; otherwise past any holder's fence.
     const expired = seenExpiry !== undefined && now() >= seenExpiry - pollMs;
-    const waitMs = previous === RELEASED || expired ? 0 : renewMs + 100;
+    const waitMs = previous === RELEASED || expired ? 0 : fencedWaitMs;
     isHeld = true;
     renewed();
     schedule(renewMs, renew);
     log.info('ingest lease acquired', { waitMs });
     if (waitMs === 0) return onAcquired();
-    setTimeout(() => {
-      if (!isStopped && isHeld) onAcquired();
-    }, waitMs);
+    connecting = setTimeout(onAcquired, waitMs);
   }
 
   async function poll(): Promise<void> {
@@ -151,11 +164,21 @@ export function startLease({
       isStopped = true;
       clearTimeout(timer);
       clearTimeout(fence);
+      clearTimeout(connecting);
       if (!isHeld) return;
       isHeld = false;
-      await client.eval(RELEASE, 1, key, id, leaseMs).catch((error: unknown) => {
-        log.warn('ingest lease release failed', { code: 'bus_error', error });
-      });
+      // Bounded: with an unreachable bus the command would wait forever (maxRetriesPerRequest: null).
+      let timeout: ReturnType<typeof setTimeout> | undefined;
+      const outcome = await Promise.race([
+        client.eval(RELEASE, 1, key, id, leaseMs).then(
+          () => 'released',
+          (error: unknown) => log.warn('ingest lease release failed', { code: 'bus_error', error }),
+        ),
+        new Promise((resolve) => (timeout = setTimeout(resolve, RELEASE_TIMEOUT_MS, 'timeout'))),
+      ]);
+      clearTimeout(timeout);
+      if (outcome === 'timeout')
+        log.warn('ingest lease release timed out', { code: 'bus_error', timeoutMs: RELEASE_TIMEOUT_MS });
     },
   };
 }

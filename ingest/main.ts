@@ -2,7 +2,9 @@
  * `npm run ingest`: the one holder of the vendor connection for a fleet of gateways (BUS_URL). Start
  * two for a standby: the second waits and takes over within INGEST_LEASE_MS after the first dies.
  * Refuses to start on bad configuration, naming every bad variable; on SIGINT/SIGTERM it closes the
- * vendor connection and releases the lease, so a standby takes over at once.
+ * vendor connection and releases the lease, so a standby takes over at once, and exits with 0. The
+ * release waits at most a second for the bus, so an unreachable bus delays the exit by that much; a
+ * second SIGINT/SIGTERM exits at once with 1 (the lease then runs out by itself).
  */
 import { describeBusTarget } from '../core/bus-url.ts';
 import { ConfigError } from '../core/errors.ts';
@@ -34,7 +36,10 @@ log.info('ingest started', {
 
 let stopping = false;
 async function stop(signal: string): Promise<void> {
-  if (stopping) return;
+  if (stopping) {
+    log.warn('stopping now', { signal });
+    process.exit(1);
+  }
   stopping = true;
   log.info('stopping', { signal });
   await ingest.stop();

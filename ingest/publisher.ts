@@ -72,7 +72,11 @@ export function createPublisher({ client, names, log, ...options }: PublisherOpt
   const rejectionTtlMs = options.rejectionTtlMs ?? REJECTION_TTL_MS;
   const symbols = new Map<string, SymbolState>();
   let published = 0;
-  const failed = (error: unknown): void => log.warn('ingest publish failed', { code: 'bus_error', error });
+  let isStopped = false;
+  // After stop the ingest closes the connection on purpose, failing every queued write: not news.
+  const failed = (error: unknown): void => {
+    if (!isStopped) log.warn('ingest publish failed', { code: 'bus_error', error });
+  };
 
   const freshSeq = (): number => Math.floor(now() * 1000);
 
@@ -141,6 +145,7 @@ export function createPublisher({ client, names, log, ...options }: PublisherOpt
       return published;
     },
     stop() {
+      isStopped = true;
       clearInterval(timer);
       symbols.clear();
     },

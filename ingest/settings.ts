@@ -43,7 +43,8 @@ export function parseIngestSettings(
   const parsed = parseConfig(env, FEEDS, { dialsVendor: true });
   if (!parsed.ok) issues.push(...parsed.issues);
   const config = parsed.ok ? parsed.config : undefined;
-  if (config !== undefined && config.bus === undefined) {
+  // Missing BUS_URL is reported with the other issues, not after they are fixed.
+  if ((env.BUS_URL ?? '').trim() === '') {
     issues.push({
       variable: 'BUS_URL',
       value: '',

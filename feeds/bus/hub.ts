@@ -12,6 +12,7 @@ import { createHub, type Hub } from '../hub.ts';
 import { createBusClient } from './client.ts';
 import { openBusConnection } from './connection.ts';
 import { createDemand } from './demand.ts';
+import { logBusErrors } from './error-log.ts';
 import { busNames } from './names.ts';
 
 export interface BusHubOptions {
@@ -39,8 +40,8 @@ export function createBusHub({
   demandLeaseMs,
 }: BusHubOptions): Hub {
   const client = createBusClient(target, { autoResubscribe: false, connectionName: 'qs-gateway' });
-  // Without a listener an 'error' event would end the process; failures surface as `status` events.
-  client.on('error', (error: unknown) => log.debug('bus connection error', { code: 'bus_error', error }));
+  // Streams see failures as `status` events; the operator sees them here, rate-limited.
+  logBusErrors(client, log, { connection: 'qs-gateway' });
   const names = busNames(feed);
   const gatewayId = randomUUID();
   const busLog = log.child({ bus: target.cluster ? 'cluster' : 'single' });
