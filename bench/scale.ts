@@ -10,18 +10,31 @@
  * redis-server on the bus), and the quote latency the load testers measured (simulator `ts` →
  * parsed by the client; same clock), whose difference is the latency the bus adds. Figures only,
  * asserted nowhere; the load testers' own CPU is left out (bench/README.md).
+ *
+ * Every process is started through bench/peers/children.ts, in a process group of its own, and
+ * stopped at the end of each run and on any way out of the bench (a signal, an uncaught error).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LoadSummary } from '../clients/loadtest/stats.ts';
-import { startGatewayProcess, runNode, type NodeRun } from '../test/helpers/process.ts';
-import { startRedis, type RedisServer } from '../test/helpers/redis.ts';
+import { REDIS_SERVER_PATH } from '../test/helpers/redis.ts';
+import {
+  forget,
+  freePort,
+  sleep,
+  start,
+  stopAll,
+  stopOnExit,
+  waitFor,
+  type Child,
+} from './peers/children.ts';
 import { sample, type Sample } from './peers/proc.ts';
 import { SYMBOLS } from './peers/feed.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+stopOnExit();
 const STREAMS = values.quick ? 100 : 500;
 const DURATION_S = values.quick ? 10 : 25;
 const WARMUP_S = values.quick ? 3 : 5;
@@ -34,59 +47,61 @@ interface RunResult {
   latencyMs: { p50: number; p99: number };
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
+/** `node <args>` in the project folder, unpinned, through children.ts (so stopAll stops it). */
+const runNode = (name: string, args: string[], env: Record<string, string> = {}): Child =>
+  start(name, process.execPath, args, env);
 
-async function startSimulator(): Promise<NodeRun & { url: string }> {
-  const run = runNode(['simulator/main.ts', '--port', '0', '--profile', 'busy', '--seed', '42']);
-  for (let i = 0; i < 500; i += 1) {
-    const url = /ws:\/\/\S+/.exec(run.stdout())?.[0];
-    if (url !== undefined) return { ...run, url };
-    await sleep(10);
-  }
-  throw new Error(`the simulator printed no URL: ${run.stderr()}`);
+async function startSimulator(): Promise<string> {
+  const run = runNode('simulator', ['simulator/main.ts', '--port', '0', '--profile', 'busy', '--seed', '42']);
+  return waitFor(run, /ws:\/\/\S+/);
 }
 
-async function waitForLine(run: NodeRun, text: string): Promise<void> {
-  for (let i = 0; i < 2000 && !run.stdout().includes(text); i += 1) await sleep(10);
-  if (!run.stdout().includes(text)) throw new Error(`no "${text}" line: ${run.stderr()}`);
+/** A throwaway redis-server on a free loopback port, persistence off (as test/helpers/redis.ts runs it). */
+async function startRedis(dir: string): Promise<{ url: string; pid: number }> {
+  if (!existsSync(REDIS_SERVER_PATH)) {
+    throw new Error(
+      `redis-server is not installed (the bus run needs one): sudo sh -c 'apt-get update && apt-get install -y redis-server'`,
+    );
+  }
+  const port = await freePort();
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  const redis = start('redis-server', REDIS_SERVER_PATH, [...args, '--dir', dir, '--logfile', '']);
+  await waitFor(redis, /Ready to accept connections/, 10_000);
+  return { url: `redis://127.0.0.1:${port}`, pid: redis.pid };
+}
+
+/** npm start's gateway on an ephemeral port, once it logs `listening`; `url` is its /stream. */
+async function startGateway(env: Record<string, string>): Promise<Child & { url: string }> {
+  const gateway = runNode('gateway', ['dev/main.ts'], { LOG_LEVEL: 'info', ...env, PORT: '0' });
+  const base = await waitFor(gateway, /"msg":"listening".*?"url":"([^"]+)"/);
+  return { ...gateway, url: new URL('/stream', base).href };
 }
 
 async function runMode(mode: 'direct' | 'bus'): Promise<RunResult> {
-  const simulator = await startSimulator();
-  let redis: RedisServer | undefined;
-  let ingest: NodeRun | undefined;
-  const stop: (() => unknown)[] = [() => simulator.child.kill()];
+  const dir = mkdtempSync(join(tmpdir(), 'bench-scale-'));
+  let redis: { url: string; pid: number } | undefined;
+  let ingest: Child | undefined;
   try {
+    const simulatorUrl = await startSimulator();
     const env: Record<string, string> = { THROTTLE_MS: '0', LOG_LEVEL: 'info' };
     if (mode === 'bus') {
-      redis = await startRedis();
-      stop.push(() => redis?.close());
-      ingest = runNode(['ingest/main.ts'], {
-        UPSTREAM_URL: simulator.url,
+      redis = await startRedis(dir);
+      ingest = runNode('ingest', ['ingest/main.ts'], {
+        UPSTREAM_URL: simulatorUrl,
         BUS_URL: redis.url,
         LOG_LEVEL: 'info',
         // A fresh ingest waits a full lease before connecting (decision 014): 3 s, not the default 15.
         INGEST_LEASE_MS: '3000',
       });
-      stop.push(() => ingest?.child.kill());
-      await waitForLine(ingest, 'ingest holds the vendor connection');
+      await waitFor(ingest, /ingest holds the vendor connection/, 20_000);
       env.BUS_URL = redis.url;
     } else {
-      env.UPSTREAM_URL = simulator.url;
+      env.UPSTREAM_URL = simulatorUrl;
     }
-    const gateways = await Promise.all([startGatewayProcess(env), startGatewayProcess(env)]);
-    stop.push(() => gateways.forEach((gateway) => gateway.child.kill()));
-    const dir = mkdtempSync(join(tmpdir(), 'bench-scale-'));
+    const gateways = await Promise.all([startGateway(env), startGateway(env)]);
     const loads = gateways.map((gateway, i) => {
       const json = join(dir, `load-${i}.json`);
-      const args = [
-        '--url',
-        `${gateway.url}/stream`,
-        '--connections',
-        String(STREAMS),
-        '--duration',
-        String(DURATION_S),
-      ];
+      const args = ['--url', gateway.url, '--connections', String(STREAMS), '--duration', String(DURATION_S)];
       args.push(
         '--warmup',
         String(WARMUP_S),
@@ -96,18 +111,19 @@ async function runMode(mode: 'direct' | 'bus'): Promise<RunResult> {
         '5',
         '--quiet',
       );
-      return { json, run: runNode(['clients/loadtest/main.ts', ...args, '--json', json]) };
+      return { json, run: runNode(`loadtest-${i}`, ['clients/loadtest/main.ts', ...args, '--json', json]) };
     });
     const groups: Record<string, number[]> = {
-      gateways: gateways.map((gateway) => gateway.child.pid as number),
-      ...(ingest === undefined ? {} : { ingest: [ingest.child.pid as number] }),
-      ...(redis?.pid === undefined ? {} : { redis: [redis.pid] }),
+      gateways: gateways.map((gateway) => gateway.pid),
+      ...(ingest === undefined ? {} : { ingest: [ingest.pid] }),
+      ...(redis === undefined ? {} : { redis: [redis.pid] }),
     };
     await sleep(WARMUP_S * 1000);
     const first: Sample = sample(groups);
     await sleep((DURATION_S - WARMUP_S) * 1000 - 200);
     const last: Sample = sample(groups);
-    await Promise.all(loads.map((load) => load.run.exit));
+    await Promise.all(loads.map((load) => load.run.exited));
+    loads.forEach((load) => forget(load.run));
     const summaries = loads.map((load) => JSON.parse(readFileSync(load.json, 'utf8')) as LoadSummary);
     const windowS = (last.at - first.at) / 1000;
     const quotes = summaries.reduce((sum, s) => sum + s.events.quotesPerSecond * windowS, 0);
@@ -126,7 +142,8 @@ async function runMode(mode: 'direct' | 'bus'): Promise<RunResult> {
       latencyMs: { p50: mean((s) => s.quoteLatencyMs.p50), p99: mean((s) => s.quoteLatencyMs.p99) },
     };
   } finally {
-    for (const step of stop.reverse()) await step();
+    await stopAll();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -88,6 +88,11 @@ function cpuBusy(): number[] {
   return out;
 }
 
+/** The parent pid of `pid`, or undefined once it has gone. */
+export function parentOf(pid: number): number | undefined {
+  return readStat(pid)?.ppid;
+}
+
 /** Every descendant pid of `roots` now (to stop what a runner started, by pid). */
 export function descendants(roots: readonly number[]): number[] {
   return tree(snapshot(), roots);
