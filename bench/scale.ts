@@ -18,7 +18,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { LoadSummary } from '../clients/loadtest/stats.ts';
+import { mergedPercentiles, type LoadSummary } from '../clients/loadtest/stats.ts';
 import { REDIS_SERVER_PATH } from '../test/helpers/redis.ts';
 import {
   forget,
@@ -131,15 +131,14 @@ async function runMode(mode: 'direct' | 'bus'): Promise<RunResult> {
       Object.keys(groups).map((name) => [name, (last.cpuS[name] ?? 0) - (first.cpuS[name] ?? 0)]),
     );
     const chainS = Object.values(cpuS).reduce((a, b) => a + b, 0);
-    // Percentiles of the two halves of the fleet, weighted alike (each holds the same number of streams).
-    const mean = (pick: (s: LoadSummary) => number): number =>
-      summaries.reduce((a, s) => a + pick(s), 0) / summaries.length;
+    // The fleet's percentiles: the two load testers' histograms merged, not their percentiles averaged.
+    const latency = mergedPercentiles(summaries.map((s) => s.quoteLatencyMs.histogram));
     return {
       mode,
       quotes: Math.round(quotes),
       cpuS,
       cpuUsPerQuote: (chainS / quotes) * 1e6,
-      latencyMs: { p50: mean((s) => s.quoteLatencyMs.p50), p99: mean((s) => s.quoteLatencyMs.p99) },
+      latencyMs: { p50: latency.p50, p99: latency.p99 },
     };
   } finally {
     await stopAll();

@@ -6,7 +6,12 @@
  * would grow with the run and stall the event loop at the end. Durations are recorded in µs
  * because quote `ts` may carry sub-millisecond fractions (docs/CONTRACT.md §1).
  */
-import { build, type Histogram } from 'hdr-histogram-js';
+import {
+  build,
+  decodeFromCompressedBase64,
+  encodeIntoCompressedBase64,
+  type Histogram,
+} from 'hdr-histogram-js';
 import { printable } from '../sse/printable.ts';
 import { BoundedCounts } from './bounded-counts.ts';
 
@@ -42,6 +47,16 @@ function percentiles(h: Histogram): Percentiles {
   // A percentile is its bucket's highest equivalent value, which can pass the exact maximum.
   const at = (p: number): number => Math.min(max, ms(h.getValueAtPercentile(p)));
   return { count: h.totalCount, p50: at(50), p90: at(90), p99: at(99), max };
+}
+
+/**
+ * Percentiles over several runs (load testers in separate processes, one per gateway), from each
+ * run's `quoteLatencyMs.histogram`: exact, where averaging the runs' own percentiles is not.
+ */
+export function mergedPercentiles(encoded: readonly string[]): Percentiles {
+  const all = histogram();
+  for (const one of encoded) all.add(decodeFromCompressedBase64(one));
+  return percentiles(all);
 }
 
 /** Characters of the first refusal kept for the summary (its body is up to 16 KiB). */
@@ -143,7 +158,8 @@ export interface LoadSummary {
   endMismatches: number;
   timeToFirstByteMs: Percentiles;
   timeToFirstQuoteMs: Percentiles;
-  quoteLatencyMs: Percentiles & { negativeSamples: number; note: string };
+  /** `histogram`: the HdrHistogram in µs, compressed and base64 (for {@link mergedPercentiles}). */
+  quoteLatencyMs: Percentiles & { negativeSamples: number; note: string; histogram: string };
   cpu: { userMs: number; systemMs: number; percentOfOneCore: number };
   eventLoopDelayMs: { p50: number; p99: number; max: number };
   maxRssMb: number;
@@ -210,7 +226,12 @@ export function summarize(s: LoadStats, run: RunInfo): LoadSummary {
     endMismatches: s.endMismatches,
     timeToFirstByteMs: percentiles(s.ttfb),
     timeToFirstQuoteMs: percentiles(s.firstQuote),
-    quoteLatencyMs: { ...percentiles(s.latency), negativeSamples: s.negativeLatency, note: LATENCY_NOTE },
+    quoteLatencyMs: {
+      ...percentiles(s.latency),
+      negativeSamples: s.negativeLatency,
+      note: LATENCY_NOTE,
+      histogram: encodeIntoCompressedBase64(s.latency),
+    },
     cpu: {
       userMs: round(run.cpu.user / 1000),
       systemMs: round(run.cpu.system / 1000),
