@@ -52,11 +52,26 @@ function makeQuote(i: number, ts: number): Quote {
   };
 }
 
-/** A Writable that takes every chunk at once and counts the bytes. */
+/**
+ * A Writable that takes every chunk at once and counts the bytes, handling a string chunk as the real
+ * path does: `decodeStrings` off, as on a net.Socket, and each string encoded to UTF-8 once, into
+ * reused memory, as node's stream base encodes a string write before handing it to the kernel (the
+ * local runtime also measures it first, for the chunk size: emulator/apigw/chunked-target.ts). The
+ * default Writable allocated a Buffer per write instead, which neither the socket nor Lambda's
+ * response stream does.
+ */
 function fastWritable(): Writable & { bytes: number } {
+  let scratch = Buffer.allocUnsafe(64 * 1024);
   const writable = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      writable.bytes += chunk.length;
+    decodeStrings: false,
+    write(chunk: Buffer | string, _encoding, done) {
+      if (typeof chunk === 'string') {
+        const size = Buffer.byteLength(chunk, 'utf8');
+        if (size > scratch.length) scratch = Buffer.allocUnsafe(size);
+        writable.bytes += scratch.write(chunk, 0, 'utf8');
+      } else {
+        writable.bytes += chunk.length;
+      }
       done();
     },
   }) as Writable & { bytes: number };

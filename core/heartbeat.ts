@@ -27,46 +27,56 @@ export interface Heartbeat {
  * so a steady stream of writes costs a clock read each rather than a clearTimeout + setTimeout.
  */
 export function createHeartbeat(options: HeartbeatOptions): Heartbeat {
-  const { idleMs } = options;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let isClosed = false;
-  let lastWriteAt = Date.now();
+  return new IdleHeartbeat(options);
+}
 
-  const arm = (delayMs: number): void => {
-    timer = setTimeout(heartbeatOnIdle, delayMs);
-  };
+/** One object with its state in fields: every write of every stream touches it. */
+class IdleHeartbeat implements Heartbeat {
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #isClosed = false;
+  #lastWriteAt = Date.now();
+  readonly #options: HeartbeatOptions;
+  readonly #onTimer = (): void => this.#onIdle();
 
-  function heartbeatOnIdle(): void {
-    timer = undefined;
-    if (isClosed) return;
-    const now = Date.now();
-    // The wall clock stepped back past the last write: count the idle period from now, not from then.
-    if (now < lastWriteAt) lastWriteAt = now;
-    const idleFor = now - lastWriteAt;
-    if (idleFor < idleMs) {
-      // Written since this timer was armed: wait out the rest of the idle period from that write.
-      arm(idleMs - idleFor);
-      return;
-    }
-    if (options.isBlocked()) {
-      arm(idleMs);
-      return;
-    }
-    options.onIdle();
-    // onIdle normally writes and so touches; re-arm from here either way, so a no-op onIdle cannot
-    // stop the beat. A touch never arms, so no timer can be pending here.
-    if (!isClosed) arm(idleMs);
+  constructor(options: HeartbeatOptions) {
+    this.#options = options;
+    this.#arm(options.idleMs);
   }
 
-  arm(idleMs);
-  return {
-    touch() {
-      lastWriteAt = Date.now();
-    },
-    close() {
-      isClosed = true;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-    },
-  };
+  #arm(delayMs: number): void {
+    this.#timer = setTimeout(this.#onTimer, delayMs);
+  }
+
+  #onIdle(): void {
+    this.#timer = undefined;
+    if (this.#isClosed) return;
+    const { idleMs } = this.#options;
+    const now = Date.now();
+    // The wall clock stepped back past the last write: count the idle period from now, not from then.
+    if (now < this.#lastWriteAt) this.#lastWriteAt = now;
+    const idleFor = now - this.#lastWriteAt;
+    if (idleFor < idleMs) {
+      // Written since this timer was armed: wait out the rest of the idle period from that write.
+      this.#arm(idleMs - idleFor);
+      return;
+    }
+    if (this.#options.isBlocked()) {
+      this.#arm(idleMs);
+      return;
+    }
+    this.#options.onIdle();
+    // onIdle normally writes and so touches; re-arm from here either way, so a no-op onIdle cannot
+    // stop the beat. A touch never arms, so no timer can be pending here.
+    if (!this.#isClosed) this.#arm(idleMs);
+  }
+
+  touch(): void {
+    this.#lastWriteAt = Date.now();
+  }
+
+  close(): void {
+    this.#isClosed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
 }

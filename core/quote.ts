@@ -50,12 +50,20 @@ export const serializeQuote: (quote: Quote) => string = serialize;
 export class SharedQuote {
   readonly quote: Quote;
   #data: string | undefined;
+  #event: string | undefined;
   constructor(quote: Quote) {
     this.quote = quote;
   }
   /** The quote as one line of JSON (the `data` of a `quote` event). @throws what the serializer throws */
   get data(): string {
     return (this.#data ??= serializeQuote(this.quote));
+  }
+  /**
+   * The `quote` event after its `id:` line (`\nevent: quote\ndata: …\n\n`), also made once: per
+   * stream only `id: n` is its own. @throws what the serializer throws
+   */
+  get event(): string {
+    return (this.#event ??= `\nevent: quote\ndata: ${this.data}\n\n`);
   }
 }
 
@@ -75,7 +83,9 @@ export const MIN_QUOTE_TS_MS = Date.UTC(2000, 0, 1);
 export const MAX_QUOTE_TS_AHEAD_MS = 60_000;
 
 const isPrice = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
-const isSize = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+/** A size where one appears: `undefined` (absent) or a finite non-negative number. */
+const isSizeOrAbsent = (v: unknown): boolean =>
+  v === undefined || (typeof v === 'number' && Number.isFinite(v) && v >= 0);
 
 /** Whether `ts` lies in [{@link MIN_QUOTE_TS_MS}, `nowMs` + {@link MAX_QUOTE_TS_AHEAD_MS}], both ends included. */
 function isPlausibleTs(ts: unknown, nowMs: number): ts is number {
@@ -102,31 +112,42 @@ const isAbsent = (v: unknown): v is undefined | null => v === undefined || v ===
  *   tests pin both edges exactly. @defaultValue Date.now()
  */
 export function validateQuote(raw: unknown, nowMs: number = Date.now()): QuoteCheck {
-  if (typeof raw !== 'object' || raw === null) return { ok: false, reason: 'not_an_object' };
-  const r = raw as Record<string, unknown>;
-  if (typeof r.symbol !== 'string' || r.symbol.length === 0 || r.symbol.length > MAX_SYMBOL_LENGTH) {
-    return { ok: false, reason: 'bad_symbol' };
-  }
-  const twoSided = !isAbsent(r.bid) || !isAbsent(r.ask);
-  if (twoSided ? !isPrice(r.bid) || !isPrice(r.ask) : !isPrice(r.last))
-    return { ok: false, reason: 'bad_price' };
-  if (!isAbsent(r.last) && !isPrice(r.last)) return { ok: false, reason: 'bad_price' };
-  for (const size of [r.bidSize, r.askSize, r.lastSize]) {
-    if (size !== undefined && !isSize(size)) return { ok: false, reason: 'bad_size' };
-  }
-  // NaN and ±Infinity fail both comparisons, so no separate finiteness check is needed.
-  if (!isPlausibleTs(r.ts, nowMs)) return { ok: false, reason: 'bad_ts' };
-  if (twoSided && (r.bid as number) > (r.ask as number)) return { ok: false, reason: 'crossed' };
+  const checked = checkQuote(raw, nowMs);
+  return typeof checked === 'string' ? { ok: false, reason: checked } : { ok: true, quote: checked };
+}
 
-  const quote: Quote = twoSided
-    ? { symbol: r.symbol, bid: r.bid as number, ask: r.ask as number, ts: r.ts }
-    : { symbol: r.symbol, ts: r.ts };
-  // A size is kept only beside its price: a bid size on a trade-only update describes nothing.
-  if (twoSided && r.bidSize !== undefined) quote.bidSize = r.bidSize as number;
-  if (twoSided && r.askSize !== undefined) quote.askSize = r.askSize as number;
-  if (!isAbsent(r.last)) {
-    quote.last = r.last as number;
-    if (r.lastSize !== undefined) quote.lastSize = r.lastSize as number;
+/**
+ * {@link validateQuote} without the result wrapper: the copied quote, or why it was refused. The hot
+ * path of a decoder (feeds/native.ts) runs once per upstream quote, so one object fewer each counts.
+ */
+export function checkQuote(raw: unknown, nowMs: number): Quote | QuoteRejection {
+  if (typeof raw !== 'object' || raw === null) return 'not_an_object';
+  const r = raw as Record<string, unknown>;
+  const { symbol, bid, ask, bidSize, askSize, last, lastSize, ts } = r;
+  if (typeof symbol !== 'string' || symbol.length === 0 || symbol.length > MAX_SYMBOL_LENGTH) {
+    return 'bad_symbol';
   }
-  return { ok: true, quote };
+  const twoSided = !isAbsent(bid) || !isAbsent(ask);
+  if (twoSided ? !isPrice(bid) || !isPrice(ask) : !isPrice(last)) return 'bad_price';
+  const hasLast = !isAbsent(last);
+  if (hasLast && !isPrice(last)) return 'bad_price';
+  if (!isSizeOrAbsent(bidSize) || !isSizeOrAbsent(askSize) || !isSizeOrAbsent(lastSize)) return 'bad_size';
+  // NaN and ±Infinity fail both comparisons, so no separate finiteness check is needed.
+  if (!isPlausibleTs(ts, nowMs)) return 'bad_ts';
+  if (twoSided && (bid as number) > (ask as number)) return 'crossed';
+
+  // The common full quote in one literal (one allocation, its fields in the object itself), with the
+  // same properties in the same order as the step-by-step copy below.
+  if (twoSided && bidSize !== undefined && askSize !== undefined && hasLast && lastSize !== undefined) {
+    return { symbol, bid, ask, ts, bidSize, askSize, last, lastSize } as Quote;
+  }
+  const quote: Quote = twoSided ? { symbol, bid: bid as number, ask: ask as number, ts } : { symbol, ts };
+  // A size is kept only beside its price: a bid size on a trade-only update describes nothing.
+  if (twoSided && bidSize !== undefined) quote.bidSize = bidSize as number;
+  if (twoSided && askSize !== undefined) quote.askSize = askSize as number;
+  if (hasLast) {
+    quote.last = last as number;
+    if (lastSize !== undefined) quote.lastSize = lastSize as number;
+  }
+  return quote;
 }

@@ -43,132 +43,150 @@ export interface Sink {
   dispose(): void;
 }
 
-/** Wrap a Writable. */
+/**
+ * Wrap a Writable. The sink is one object with its state in fields (not closures over several):
+ * every upstream frame touches the sink of each stream it reaches, so its state stays in one place.
+ */
 export function createSink(writable: Writable, options: SinkOptions): Sink {
-  let isBlocked = false;
-  let isGone = writable.destroyed || writable.writableEnded;
-  let isEnding = false;
+  return new WritableSink(writable, options);
+}
+
+class WritableSink implements Sink {
+  isBlocked = false;
+  isGone: boolean;
+  #isEnding = false;
   /** Open batches (nesting depth), and the frames gathered so far. */
-  let batchDepth = 0;
-  let batched = '';
+  #batchDepth = 0;
+  #batched = '';
   /** How much the Writable could take when the batch's first frame came. */
-  let batchRoom = 0;
-  const drainWaiters = new Set<() => void>();
-
-  const sinkOnDrain = (): void => {
-    isBlocked = false;
-    for (const wake of drainWaiters) wake();
-    drainWaiters.clear();
-    if (!isGone) options.onDrain();
+  #batchRoom = 0;
+  readonly #writable: Writable;
+  readonly #options: SinkOptions;
+  readonly #drainWaiters = new Set<() => void>();
+  readonly #onDrain = (): void => {
+    this.isBlocked = false;
+    this.#wakeDrainWaiters();
+    if (!this.isGone) this.#options.onDrain();
   };
-  const markGone = (cause: unknown): void => {
-    if (isGone) return;
-    isGone = true;
-    batched = '';
-    for (const wake of drainWaiters) wake();
-    drainWaiters.clear();
-    options.onGone(cause);
-  };
-  const sinkOnError = (error: unknown): void => markGone(error);
-  const sinkOnClose = (): void => {
-    if (!isEnding || !writable.writableFinished) markGone(new Error('response stream closed by the reader'));
+  readonly #onError = (error: unknown): void => this.#markGone(error);
+  readonly #onClose = (): void => {
+    if (!this.#isEnding || !this.#writable.writableFinished) {
+      this.#markGone(new Error('response stream closed by the reader'));
+    }
   };
 
-  writable.on('drain', sinkOnDrain);
-  writable.on('error', sinkOnError);
-  writable.on('close', sinkOnClose);
+  constructor(writable: Writable, options: SinkOptions) {
+    this.#writable = writable;
+    this.#options = options;
+    this.isGone = writable.destroyed || writable.writableEnded;
+    writable.on('drain', this.#onDrain);
+    writable.on('error', this.#onError);
+    writable.on('close', this.#onClose);
+  }
 
-  const dispose = (): void => {
-    writable.off('drain', sinkOnDrain);
-    writable.off('error', sinkOnError);
-    writable.off('close', sinkOnClose);
-    // Keep a no-op error listener: a late socket error after we are done must not crash the process.
-    if (writable.listenerCount('error') === 0) writable.on('error', () => undefined);
-  };
+  #wakeDrainWaiters(): void {
+    for (const wake of this.#drainWaiters) wake();
+    this.#drainWaiters.clear();
+  }
+
+  #markGone(cause: unknown): void {
+    if (this.isGone) return;
+    this.isGone = true;
+    this.#batched = '';
+    this.#wakeDrainWaiters();
+    this.#options.onGone(cause);
+  }
 
   /** Hand the gathered frames to the Writable in one write. */
-  const flushBatch = (): void => {
-    if (batched === '') return;
-    const out = batched;
-    batched = '';
-    isBlocked = !writable.write(out);
-  };
+  #flushBatch(): void {
+    if (this.#batched === '') return;
+    const out = this.#batched;
+    this.#batched = '';
+    this.isBlocked = !this.#writable.write(out);
+  }
 
-  return {
-    write(frame) {
-      if (isGone || isBlocked || isEnding) return false;
-      if (batchDepth === 0) {
-        if (!writable.write(frame)) isBlocked = true;
-        return true;
-      }
-      // What a corked Writable would answer: full once what it holds plus what is gathered reaches
-      // its highWaterMark (string length stands in for bytes). Read once per batch: nothing leaves
-      // while it gathers. Provisional: endBatch() takes the Writable's own answer, so a sink is
-      // never left blocked without a 'drain' to come.
-      if (batched === '') batchRoom = writable.writableHighWaterMark - writable.writableLength;
-      batched += frame;
-      if (batched.length >= batchRoom) isBlocked = true;
+  write(frame: string): boolean {
+    if (this.isGone || this.isBlocked || this.#isEnding) return false;
+    if (this.#batchDepth === 0) {
+      if (!this.#writable.write(frame)) this.isBlocked = true;
       return true;
-    },
-    beginBatch() {
-      batchDepth += 1;
-    },
-    endBatch() {
-      if (batchDepth === 0) return false;
-      batchDepth -= 1;
-      if (batchDepth > 0 || isGone || batched === '') return false;
-      flushBatch();
-      return true;
-    },
-    get isBlocked() {
-      return isBlocked;
-    },
-    get isGone() {
-      return isGone;
-    },
-    waitForDrain(graceMs) {
-      if (!isBlocked || isGone) return Promise.resolve(!isGone);
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          drainWaiters.delete(wake);
-          resolve(false);
-        }, graceMs);
-        const wake = (): void => {
-          clearTimeout(timer);
-          resolve(!isGone);
-        };
-        drainWaiters.add(wake);
-      });
-    },
-    end(graceMs) {
-      batchDepth = 0;
-      if (!isGone) flushBatch();
-      isEnding = true;
-      if (writable.writableFinished) return Promise.resolve(true);
-      if (writable.destroyed) return Promise.resolve(false);
-      return new Promise<boolean>((resolve) => {
-        const settle = (delivered: boolean): void => {
-          clearTimeout(timer);
-          writable.off('finish', onFinish);
-          writable.off('close', onClose);
-          writable.off('error', onError);
-          resolve(delivered);
-        };
-        const onFinish = (): void => settle(true);
-        // 'close' before 'finish' means the stream was torn down with bytes still on their way.
-        const onClose = (): void => settle(writable.writableFinished);
-        const onError = (): void => settle(false);
-        // The deadline always wins: a reader that will not take the last bytes is cut.
-        const timer = setTimeout(() => {
-          writable.destroy();
-          settle(false);
-        }, graceMs);
-        writable.once('finish', onFinish);
-        writable.once('close', onClose);
-        writable.once('error', onError);
-        if (!writable.writableEnded) writable.end();
-      });
-    },
-    dispose,
-  };
+    }
+    // What a corked Writable would answer: full once what it holds plus what is gathered reaches
+    // its highWaterMark (string length stands in for bytes). Read once per batch: nothing leaves
+    // while it gathers. Provisional: endBatch() takes the Writable's own answer, so a sink is
+    // never left blocked without a 'drain' to come.
+    if (this.#batched === '') {
+      this.#batchRoom = this.#writable.writableHighWaterMark - this.#writable.writableLength;
+    }
+    this.#batched += frame;
+    if (this.#batched.length >= this.#batchRoom) this.isBlocked = true;
+    return true;
+  }
+
+  beginBatch(): void {
+    this.#batchDepth += 1;
+  }
+
+  endBatch(): boolean {
+    if (this.#batchDepth === 0) return false;
+    this.#batchDepth -= 1;
+    if (this.#batchDepth > 0 || this.isGone || this.#batched === '') return false;
+    this.#flushBatch();
+    return true;
+  }
+
+  waitForDrain(graceMs: number): Promise<boolean> {
+    if (!this.isBlocked || this.isGone) return Promise.resolve(!this.isGone);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#drainWaiters.delete(wake);
+        resolve(false);
+      }, graceMs);
+      const wake = (): void => {
+        clearTimeout(timer);
+        resolve(!this.isGone);
+      };
+      this.#drainWaiters.add(wake);
+    });
+  }
+
+  end(graceMs: number): Promise<boolean> {
+    const writable = this.#writable;
+    this.#batchDepth = 0;
+    if (!this.isGone) this.#flushBatch();
+    this.#isEnding = true;
+    if (writable.writableFinished) return Promise.resolve(true);
+    if (writable.destroyed) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const settle = (delivered: boolean): void => {
+        clearTimeout(timer);
+        writable.off('finish', onFinish);
+        writable.off('close', onClose);
+        writable.off('error', onError);
+        resolve(delivered);
+      };
+      const onFinish = (): void => settle(true);
+      // 'close' before 'finish' means the stream was torn down with bytes still on their way.
+      const onClose = (): void => settle(writable.writableFinished);
+      const onError = (): void => settle(false);
+      // The deadline always wins: a reader that will not take the last bytes is cut.
+      const timer = setTimeout(() => {
+        writable.destroy();
+        settle(false);
+      }, graceMs);
+      writable.once('finish', onFinish);
+      writable.once('close', onClose);
+      writable.once('error', onError);
+      if (!writable.writableEnded) writable.end();
+    });
+  }
+
+  dispose(): void {
+    const writable = this.#writable;
+    writable.off('drain', this.#onDrain);
+    writable.off('error', this.#onError);
+    writable.off('close', this.#onClose);
+    // Keep a no-op error listener: a late socket error after we are done must not crash the process.
+    if (writable.listenerCount('error') === 0) writable.on('error', () => undefined);
+  }
 }

@@ -14,7 +14,7 @@ import { SharedQuote } from './quote.ts';
 import { encodeRejected } from './rejected.ts';
 import { encodeComment, encodeEvent, encodeRetry } from './sse.ts';
 import { createSink } from './sink.ts';
-import { createBatchedWriter } from './batched-writer.ts';
+import { BatchedWriter } from './batched-writer.ts';
 import { createThrottle } from './throttle.ts';
 
 /**
@@ -122,20 +122,17 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
     },
   });
   // One upstream frame's quotes (a snapshot, a throttle tick, a drain's flush) leave in one write.
-  const { write, cork, uncork, inBatch } = createBatchedWriter({
-    sink,
-    onWritten: () => heartbeat.touch(),
-    isFinished: () => isFinished,
-  });
+  const writer = new BatchedWriter(sink, heartbeat);
+  const write = (frame: string): boolean => writer.write(frame);
   // Values are shared quotes: serialised at most once, by the first stream that delivers one.
   const throttle = createThrottle<SharedQuote>({
     intervalMs: settings.throttleMs,
-    group: inBatch,
+    group: (deliverAll) => writer.inBatch(deliverAll),
     deliver: (_symbol, shared) => {
       if (sink.isBlocked || sink.isGone) return false;
-      let data: string;
+      let event: string;
       try {
-        data = shared.data;
+        event = shared.event;
       } catch (error) {
         // The throttle's timer calls this outside guard(): route the throw through finish() here,
         // or it becomes an uncaught exception that kills the runtime without `end`.
@@ -143,7 +140,8 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
         return false;
       }
       const id = lastId + 1;
-      if (!write(`id: ${id}\nevent: quote\ndata: ${data}\n\n`)) return false;
+      // The event after its id line is made once per quote and shared by every stream (core/quote.ts).
+      if (!writer.write(`id: ${id}${event}`)) return false;
       lastId = id;
       quotes += 1;
       return true;
@@ -160,7 +158,7 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
   function sinkOnDrain(): void {
     // Once finish() has begun it owns the sink: a late status could refill the pipe and keep `end` out.
     if (isFinished) return;
-    inBatch(() => {
+    writer.inBatch(() => {
       if (pendingStatus !== undefined) {
         const status = pendingStatus;
         pendingStatus = undefined;
@@ -183,7 +181,7 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
   async function finish(reason: EndReason, error?: unknown): Promise<void> {
     if (isFinished) return;
     isFinished = true;
-    uncork();
+    writer.close();
     deadline.cancel();
     heartbeat.close();
     throttle.close();
@@ -249,17 +247,21 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
     }
     feed = options.openFeed({
       symbols,
-      onQuote: (quote, shared) =>
-        guard(
-          () => wanted.has(quote.symbol) && throttle.offer(quote.symbol, shared ?? new SharedQuote(quote)),
-        ),
+      // Not through guard(): no closure per quote and stream on the hottest path.
+      onQuote: (quote, shared) => {
+        try {
+          if (wanted.has(quote.symbol)) throttle.offer(quote.symbol, shared ?? new SharedQuote(quote));
+        } catch (error) {
+          void finish('internal_error', error);
+        }
+      },
       onStatus: (status) =>
         guard(() => {
           if (status.feed === 'connected') connects += 1;
           writeStatus(status);
         }),
-      onBatchStart: cork,
-      onBatchEnd: uncork,
+      onBatchStart: () => writer.cork(),
+      onBatchEnd: () => writer.uncork(),
       onMalformed: (count) => (malformedFrames += count),
       onRejected: (rejected, code, message) =>
         guard(() => {

@@ -140,33 +140,42 @@ export function createThrottle<T>(options: ThrottleOptions<T>): Throttle<T> {
  * dropped), until {@link Throttle.flush}.
  */
 function createPassThrough<T>(deliver: ThrottleOptions<T>['deliver']): Throttle<T> {
-  const pending = new Map<string, T>();
-  let dropped = 0;
-  let isClosed = false;
+  return new PassThroughThrottle(deliver);
+}
 
-  return {
-    offer(key, value) {
-      if (isClosed) return;
-      if (pending.size !== 0 && pending.has(key)) {
-        pending.set(key, value);
-        dropped += 1;
-        return;
-      }
-      if (!deliver(key, value)) pending.set(key, value);
-    },
-    flush() {
-      if (isClosed) return;
-      for (const [key, value] of pending) {
-        if (!deliver(key, value)) return;
-        pending.delete(key);
-      }
-    },
-    close() {
-      isClosed = true;
-      pending.clear();
-    },
-    get dropped() {
-      return dropped;
-    },
-  };
+/** One object with its state in fields: every quote of every stream at interval 0 goes through it. */
+class PassThroughThrottle<T> implements Throttle<T> {
+  dropped = 0;
+  #isClosed = false;
+  /** Created when the sink first refuses a value: most streams never need it. */
+  #pending: Map<string, T> | undefined;
+  readonly #deliver: ThrottleOptions<T>['deliver'];
+
+  constructor(deliver: ThrottleOptions<T>['deliver']) {
+    this.#deliver = deliver;
+  }
+
+  offer(key: string, value: T): void {
+    if (this.#isClosed) return;
+    const pending = this.#pending;
+    if (pending !== undefined && pending.size !== 0 && pending.has(key)) {
+      pending.set(key, value);
+      this.dropped += 1;
+      return;
+    }
+    if (!this.#deliver(key, value)) (this.#pending ??= new Map()).set(key, value);
+  }
+
+  flush(): void {
+    if (this.#isClosed || this.#pending === undefined) return;
+    for (const [key, value] of this.#pending) {
+      if (!this.#deliver(key, value)) return;
+      this.#pending.delete(key);
+    }
+  }
+
+  close(): void {
+    this.#isClosed = true;
+    this.#pending?.clear();
+  }
 }

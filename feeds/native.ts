@@ -9,14 +9,13 @@
  * tripping our malformed-frame counters.
  * @see docs/CONTRACT.md §1
  */
-import { validateQuote } from '../core/quote.ts';
+import { checkQuote } from '../core/quote.ts';
 import type { DecodedFrame, FeedAdapter, FeedMessage } from './adapter.ts';
 
-/** What one element of a frame turned out to be. */
-type Part = { kind: 'message'; message: FeedMessage } | { kind: 'ignored' } | { kind: 'malformed' };
-
-const IGNORED: Part = { kind: 'ignored' };
-const MALFORMED: Part = { kind: 'malformed' };
+/** What one element of a frame turned out to be: a message, or one of these two (no wrapper per quote). */
+const IGNORED = 0;
+const MALFORMED = 1;
+type Part = FeedMessage | typeof IGNORED | typeof MALFORMED;
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -28,23 +27,23 @@ function decodePart(value: unknown, nowMs: number): Part {
   if (!isRecord(value) || typeof value.type !== 'string') return MALFORMED;
   switch (value.type) {
     case 'quote': {
-      // validateQuote copies only the known fields, so `type` and unknown fields are dropped here.
-      const check = validateQuote(value, nowMs);
-      return check.ok ? { kind: 'message', message: { type: 'quote', quote: check.quote } } : MALFORMED;
+      // checkQuote copies only the known fields, so `type` and unknown fields are dropped here.
+      const quote = checkQuote(value, nowMs);
+      return typeof quote === 'string' ? MALFORMED : { type: 'quote', quote };
     }
     case 'subscribed':
       if (!isStringArray(value.symbols)) return MALFORMED;
-      return { kind: 'message', message: { type: 'subscribed', symbols: [...value.symbols] } };
+      return { type: 'subscribed', symbols: [...value.symbols] };
     case 'error': {
       if (typeof value.code !== 'string') return MALFORMED;
       const message = typeof value.message === 'string' ? value.message : '';
       // With `symbols` it refuses those symbols only; without, it concerns the connection (logged).
       if (value.symbols === undefined) {
-        return { kind: 'message', message: { type: 'error', code: value.code, message } };
+        return { type: 'error', code: value.code, message };
       }
       if (!isStringArray(value.symbols) || value.symbols.length === 0) return MALFORMED;
       const symbols = [...value.symbols];
-      return { kind: 'message', message: { type: 'rejected', symbols, code: value.code, message } };
+      return { type: 'rejected', symbols, code: value.code, message };
     }
     default:
       return IGNORED;
@@ -72,8 +71,8 @@ function decodeNativeFrame(frame: string, nowMs: number = Date.now()): DecodedFr
   let malformed = 0;
   for (const value of parts) {
     const part = decodePart(value, nowMs);
-    if (part.kind === 'message') messages.push(part.message);
-    else if (part.kind === 'malformed') malformed += 1;
+    if (part === MALFORMED) malformed += 1;
+    else if (part !== IGNORED) messages.push(part);
   }
   return { messages, malformed };
 }
