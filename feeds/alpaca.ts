@@ -29,8 +29,8 @@
  * @see https://docs.alpaca.markets/docs/streaming-market-data
  */
 import type { Credentials, DecodedFrame, FeedAdapter, RefusalReason } from './adapter.ts';
-import { isRecord, isoToEpochMs, safeJsonParse } from './vendor-decode.ts';
-import { bookPart, collectParts, tradePart, vendorText, type Part } from './vendor-parts.ts';
+import { isoToEpochMs, isRecord } from './vendor-decode.ts';
+import { bookPart, decodeArrayFrame, type Part, tradePart, vendorText } from './vendor-parts.ts';
 
 /** Error codes that refuse the whole connection, with the reason `status` `unavailable` carries. */
 const REFUSALS: ReadonlyMap<number, { reason: RefusalReason; message: string }> = new Map([
@@ -89,13 +89,9 @@ function decodePart(element: unknown, nowMs: number): Part {
   }
 }
 
-function decode(frame: string, nowMs: number = Date.now()): DecodedFrame {
-  const parsed = safeJsonParse(frame);
-  if (!parsed.ok) return { messages: [], malformed: 1 };
-  // Alpaca wraps every message in an array; a bare object is read as an array of one.
-  const elements = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
-  return collectParts(elements, (element) => decodePart(element, nowMs));
-}
+// Alpaca wraps every message in an array.
+const decode = (frame: string, nowMs: number = Date.now()): DecodedFrame =>
+  decodeArrayFrame(frame, (element) => decodePart(element, nowMs));
 
 const actionFrames = (action: 'subscribe' | 'unsubscribe', symbols: readonly string[]): string[] =>
   // One frame for every symbol: Alpaca documents no frame or list limit, only the plan's symbol limit.

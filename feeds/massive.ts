@@ -22,8 +22,8 @@
  * @see https://massive.com/docs/websocket/stocks/quotes.md
  */
 import type { Credentials, DecodedFrame, FeedAdapter, RefusalReason } from './adapter.ts';
-import { finiteNumber, isRecord, safeJsonParse } from './vendor-decode.ts';
-import { bookPart, collectParts, tradePart, vendorText, type Part } from './vendor-parts.ts';
+import { finiteNumber, isRecord } from './vendor-decode.ts';
+import { bookPart, decodeArrayFrame, type Part, tradePart, vendorText } from './vendor-parts.ts';
 
 /** Statuses that refuse the whole connection. Our own text: nothing the vendor echoes reaches a status. */
 const REFUSALS: ReadonlyMap<string, { reason: RefusalReason; message: string }> = new Map([
@@ -66,13 +66,9 @@ function decodePart(element: unknown, nowMs: number): Part {
   }
 }
 
-function decode(frame: string, nowMs: number = Date.now()): DecodedFrame {
-  const parsed = safeJsonParse(frame);
-  if (!parsed.ok) return { messages: [], malformed: 1 };
-  // Massive wraps every message in an array, mixing event types; a bare object is an array of one.
-  const elements = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
-  return collectParts(elements, (element) => decodePart(element, nowMs));
-}
+// Massive wraps every message in an array, mixing event types.
+const decode = (frame: string, nowMs: number = Date.now()): DecodedFrame =>
+  decodeArrayFrame(frame, (element) => decodePart(element, nowMs));
 
 const actionFrames = (action: 'subscribe' | 'unsubscribe', symbols: readonly string[]): string[] =>
   // One frame, comma-separated channels: Massive documents no limit on tickers per connection.

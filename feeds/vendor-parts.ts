@@ -5,7 +5,7 @@
  */
 import { validateQuote } from '../core/quote.ts';
 import type { DecodedFrame, FeedMessage } from './adapter.ts';
-import { finiteNumber } from './vendor-decode.ts';
+import { finiteNumber, safeJsonParse } from './vendor-decode.ts';
 
 /** What one element of a frame turned out to be: a message, nothing worth reporting, or malformed. */
 export type Part = FeedMessage | 'ignored' | 'malformed';
@@ -25,6 +25,16 @@ export function decodedFrame(parts: Iterable<Part>): DecodedFrame {
     else if (part !== 'ignored') messages.push(part);
   }
   return { messages, malformed };
+}
+
+/**
+ * A frame that is a JSON array of elements (Alpaca, Massive), a bare object read as an array of one:
+ * each element decoded on its own. Bad JSON is one malformed part.
+ */
+export function decodeArrayFrame(frame: string, decodePart: (element: unknown) => Part): DecodedFrame {
+  const parsed = safeJsonParse(frame);
+  if (!parsed.ok) return malformedFrame();
+  return collectParts(Array.isArray(parsed.value) ? parsed.value : [parsed.value], decodePart);
 }
 
 /** Decode each element with `decodePart` and count the malformed ones. Never throws. */

@@ -20,6 +20,7 @@ import {
   type PackagedService,
   type ZipEntry,
 } from '../helpers/osls.ts';
+import { parameterArn } from '../helpers/packaged-template.ts';
 import { PROJECT_ROOT } from '../helpers/process.ts';
 import { openSse } from '../helpers/sse.ts';
 
@@ -153,32 +154,6 @@ function expectRunsAsRoleReadingOnly(
       Resource: parameterArn(parameter),
     })),
   );
-}
-
-/** `arn:<partition>:ssm:<region>:<account>:parameter` + name, as serverless.yml joins it. */
-function parameterArn(name: string): unknown {
-  return {
-    'Fn::Join': [
-      '',
-      [
-        {
-          'Fn::Join': [
-            '',
-            [
-              'arn:',
-              { Ref: 'AWS::Partition' },
-              ':ssm:',
-              { Ref: 'AWS::Region' },
-              ':',
-              { Ref: 'AWS::AccountId' },
-              ':parameter',
-            ],
-          ],
-        },
-        name,
-      ],
-    ],
-  };
 }
 
 /** The GET /stream method of a packaged service. */
