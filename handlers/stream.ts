@@ -33,12 +33,10 @@ const log = createJsonLogger({ level: config.logLevel, write: (line) => process.
 // upstream socket. With BUS_URL the Redis connection stays for the environment's life (reused warm)
 // while the linger still releases every subscription and demand lease with the stream.
 const hub = await processHub(config, log);
-const streams = createStreamHandler({
-  config,
-  log,
-  openFeed: () => hub.openFeed,
-  tracer: createStreamTracer({ log }),
-});
+const tracer = createStreamTracer({ log });
+// Loaded during init, not by the first stream: the tracer is a chunk of the bundle of its own.
+await tracer.ready;
+const streams = createStreamHandler({ config, log, openFeed: () => hub.openFeed, tracer });
 
 /**
  * Ends every open stream with reason `shutdown`, then closes the hub's upstream connection (a

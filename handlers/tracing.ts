@@ -29,6 +29,12 @@ export const TRACE_SERVICE_NAME = 'quote-stream';
 export interface StreamTracer {
   /** Call `run` exactly once and return (or reject with) exactly what it does. */
   trace<T extends StreamSummary>(symbolCount: number, run: () => Promise<T>): Promise<T>;
+  /**
+   * Settles once the tracer is loaded (at once when untraced). The Lambda shell awaits it during
+   * init: the tracer is a chunk of its own in the bundle, read from disk, and the first stream of a
+   * cold environment must not wait for it.
+   */
+  readonly ready: Promise<void>;
 }
 
 /** Where tracing failures go, and (for tests) which Tracer and environment to use. */
@@ -46,7 +52,7 @@ export interface StreamTracerOptions {
 
 type Subsegment = ReturnType<NonNullable<ReturnType<Tracer['getSegment']>>['addNewSubsegment']>;
 
-const untraced: StreamTracer = { trace: (_symbolCount, run) => run() };
+const untraced: StreamTracer = { trace: (_symbolCount, run) => run(), ready: Promise.resolve() };
 
 /** Create the tracer used by the handler (once per cold start). */
 export function createStreamTracer(options: StreamTracerOptions = {}): StreamTracer {
@@ -68,7 +74,8 @@ export function createStreamTracer(options: StreamTracerOptions = {}): StreamTra
   if (options.tracer !== undefined) {
     loaded = Promise.resolve(options.tracer);
   } else if (isLambdaRuntime(options.env)) {
-    // Started at cold start; in the bundle this initialises an inlined module, it reads no file.
+    // Started at cold start; in the bundle this reads the tracer's chunk (scripts/build/bundle.ts),
+    // which handlers/stream.ts awaits during init through `ready`.
     loaded = import('@aws-lambda-powertools/tracer').then(
       ({ Tracer: PowertoolsTracer }) =>
         safely(
@@ -86,6 +93,7 @@ export function createStreamTracer(options: StreamTracerOptions = {}): StreamTra
 
   let coldStart = true;
   return {
+    ready: enabled.then(() => undefined),
     async trace<T extends StreamSummary>(symbolCount: number, run: () => Promise<T>): Promise<T> {
       const tracer = await enabled;
       if (tracer === undefined) return run();

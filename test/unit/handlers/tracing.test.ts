@@ -272,3 +272,21 @@ describe('createStreamTracer without an injected tracer', () => {
     expect(warn).not.toHaveBeenCalled();
   });
 });
+
+describe('createStreamTracer: ready', () => {
+  it('settles once the Powertools tracer is loaded on Lambda, before any stream asks for it', async () => {
+    const streamTracer = createStreamTracer({
+      env: { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x', AWS_LAMBDA_FUNCTION_NAME: 'stream' },
+    });
+    let isReady = false;
+    void streamTracer.ready.then(() => (isReady = true));
+
+    expect(isReady).toBe(false);
+    await streamTracer.ready;
+    expect(isReady).toBe(true);
+  });
+
+  it('is settled at once off Lambda (untraced)', async () => {
+    await expect(createStreamTracer({ env: {} }).ready).resolves.toBeUndefined();
+  });
+});
