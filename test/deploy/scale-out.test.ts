@@ -177,7 +177,9 @@ describe('scale-out on', () => {
       (
         properties(service, 'StreamFunctionRole').Policies as { PolicyDocument: { Statement: Statement[] } }[]
       ).flatMap((policy) => policy.PolicyDocument.Statement);
-    const onFolder = (statement: Statement): boolean => JSON.stringify(statement).includes('/credentials/');
+    // The vendor's secrets: the credentials folder and the upstream URL parameter (it may carry a key).
+    const onFolder = (statement: Statement): boolean =>
+      /\/credentials\/|\/upstream-url/.test(JSON.stringify(statement));
     const folder = (service: PackagedService): string[] =>
       statements(service)
         .filter(onFolder)
@@ -185,9 +187,13 @@ describe('scale-out on', () => {
 
     expect(variables(off)).toHaveProperty('CREDENTIALS_SSM_PREFIX', '/quote-stream/test/credentials/');
     expect(variables(on)).not.toHaveProperty('CREDENTIALS_SSM_PREFIX');
-    expect(folder(off)).toEqual(['Allow ssm:GetParameter', 'Allow kms:Decrypt']);
-    // No grant on the folder: an explicit deny, which no policy attached later can override.
-    expect(folder(on)).toEqual(['Deny ssm:GetParameter', 'Deny kms:Decrypt']);
+    expect(variables(on)).not.toHaveProperty('UPSTREAM_URL_PARAMETER');
+    expect(variables(on)).not.toHaveProperty('UPSTREAM_URL');
+    const grants = (effect: string): string[] =>
+      [1, 2].flatMap(() => [`${effect} ssm:GetParameter`, `${effect} kms:Decrypt`]);
+    expect(folder(off)).toEqual(grants('Allow'));
+    // No grant on the vendor's secrets: an explicit deny, which no policy attached later can override.
+    expect(folder(on)).toEqual(grants('Deny'));
     expect(statements(on).filter((s) => !onFolder(s))).toEqual(statements(off).filter((s) => !onFolder(s)));
   });
 
