@@ -99,6 +99,17 @@ describe('scale-out inputs', () => {
     ]);
     // The folder's parameters, not every name that merely begins with "credentials".
     expect(ssm?.Resource.map(cfnText)).toEqual([arn('credentials/*'), arn('upstream-url')]);
+    // The stream role's statements on the folder (a deny in this mode) name the same folder.
+    const [streamPolicy] = properties(service, 'StreamFunctionRole').Policies as {
+      PolicyDocument: { Statement: { Action: string; Resource: unknown }[] };
+    }[];
+    const onFolder = streamPolicy?.PolicyDocument.Statement.filter((s) =>
+      JSON.stringify(s).includes('credentials'),
+    );
+    expect(onFolder?.find((s) => s.Action === 'ssm:GetParameter')?.Resource).toBeDefined();
+    expect(cfnText(onFolder?.find((s) => s.Action === 'ssm:GetParameter')?.Resource)).toBe(
+      arn('credentials/*'),
+    );
   });
 
   it('refuses a scaleOut that is not a boolean', () => {
