@@ -8,7 +8,8 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { busNames, decodeBusQuote } from '../../feeds/bus/names.ts';
-import { orderProblems, poll, quotesOf, startIngestProcess } from '../helpers/bus.ts';
+import { orderProblems, quotesOf, startIngestProcess } from '../helpers/bus.ts';
+import { poll } from '../helpers/poll.ts';
 import { startFleet, type Fleet } from '../helpers/bus-fleet.ts';
 import { reportFigures } from '../helpers/faults-figures.ts';
 import { scaled } from '../helpers/faults-scale.ts';

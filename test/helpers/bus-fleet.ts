@@ -5,7 +5,8 @@
  * checked against what the vendor sent (test/helpers/bus.ts `orderProblems`).
  */
 import { onTestFinished } from 'vitest';
-import { poll, quotesOf, startIngestProcess, upstreamSymbols, type IngestRun } from './bus.ts';
+import { quotesOf, startIngestProcess, upstreamSymbols, type IngestRun } from './bus.ts';
+import { poll } from './poll.ts';
 import { startGatewayProcess, type NodeRun } from './process.ts';
 import { startRedis, type RedisServer } from './redis.ts';
 import { openSse, type SseConnection } from './sse.ts';

@@ -4,6 +4,8 @@
  * and gateways wired as `npm start` wires them with BUS_URL. Every wait is bounded and named.
  */
 import { onTestFinished } from 'vitest';
+import { parseBusUrl, type BusTarget } from '../../core/bus-url.ts';
+import { poll } from './poll.ts';
 import { runNode, type NodeRun } from './process.ts';
 import type { SseConnection } from './sse.ts';
 
@@ -61,15 +63,11 @@ export function startIngestProcess({
   };
 }
 
-/** Poll `check` every 10 ms until it returns a value; fail after `timeoutMs`, naming `what`. */
-export async function poll<T>(what: string, check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+/** The BusTarget of a test server's URL (a test's own URL is always valid). */
+export function busTarget(url: string): BusTarget {
+  const parsed = parseBusUrl(url);
+  if (!parsed.ok) throw new Error(parsed.expected);
+  return parsed.target;
 }
 
 /** The quotes a stream received, parsed. */

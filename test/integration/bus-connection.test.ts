@@ -7,7 +7,8 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { parseBusUrl, type BusTarget } from '../../core/bus-url.ts';
+import type { BusTarget } from '../../core/bus-url.ts';
+import { busTarget } from '../helpers/bus.ts';
 import { createJsonLogger, silentLogger } from '../../core/log.ts';
 import { createBusClient } from '../../feeds/bus/client.ts';
 import { openBusConnection } from '../../feeds/bus/connection.ts';
@@ -25,9 +26,7 @@ describe('the bus connection', () => {
   let target: BusTarget;
   beforeAll(async () => {
     redis = await startRedis();
-    const parsed = parseBusUrl(redis.url);
-    if (!parsed.ok) throw new Error(parsed.expected);
-    target = parsed.target;
+    target = busTarget(redis.url);
   });
   afterAll(() => redis?.close());
 
@@ -101,9 +100,10 @@ describe('the bus connection given a cluster as one server', () => {
     onTestFinished(() => cluster.close());
     const [node] = cluster.nodes;
     // One node of the cluster as a single server: what `rediss://<serverless endpoint>` gave.
-    const parsed = parseBusUrl(`redis://127.0.0.1:${node?.port}`);
-    if (!parsed.ok) throw new Error(parsed.expected);
-    const client = createBusClient(parsed.target, { autoResubscribe: false, connectionName: 'qs-test' });
+    const client = createBusClient(busTarget(`redis://127.0.0.1:${node?.port}`), {
+      autoResubscribe: false,
+      connectionName: 'qs-test',
+    });
     onTestFinished(() => void client.disconnect());
     const lines: string[] = [];
     const log = createJsonLogger({ write: (line) => lines.push(line) });

@@ -7,12 +7,12 @@
  */
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
-import { parseBusUrl, type BusTarget } from '../../core/bus-url.ts';
 import { createJsonLogger } from '../../core/log.ts';
 import { busNames, decodeBusQuote } from '../../feeds/bus/names.ts';
 import { nativeAdapter } from '../../feeds/native.ts';
 import { startIngest, type Ingest } from '../../ingest/ingest.ts';
-import { poll, upstreamSymbols } from '../helpers/bus.ts';
+import { busTarget, upstreamSymbols } from '../helpers/bus.ts';
+import { poll } from '../helpers/poll.ts';
 import { startRedis } from '../helpers/redis.ts';
 import { startTcpRelay } from '../helpers/tcp-relay.ts';
 import { startScriptedUpstream } from '../helpers/upstream.ts';
@@ -22,26 +22,11 @@ const LEASE_MS = 1500;
 const ingests: Ingest[] = [];
 afterEach(async () => void (await Promise.all(ingests.splice(0).map((ingest) => ingest.stop()))));
 
-/** Poll an asynchronous check every 10 ms for up to 5 s. */
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-function target(url: string): BusTarget {
-  const parsed = parseBusUrl(url);
-  if (!parsed.ok) throw new Error(parsed.expected);
-  return parsed.target;
-}
-
 function start(busUrl: string, upstreamUrl: string): { ingest: Ingest; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
   const log = createJsonLogger({ level: 'debug', write: (line) => lines.push(JSON.parse(line)) });
   const ingest = startIngest({
-    bus: target(busUrl),
+    bus: busTarget(busUrl),
     adapter: nativeAdapter,
     upstreamUrl,
     leaseMs: LEASE_MS,
@@ -78,7 +63,7 @@ describe('a holder cut off from the bus', () => {
       upstreamSymbols(upstream.frames).has('AAPL') ? true : undefined,
     );
     upstream.sendQuote({ bidSize: 1 });
-    await until('quote 1 on the bus', async () => (await latest())?.quote.bidSize === 1);
+    await poll('quote 1 on the bus', async () => (await latest())?.quote.bidSize === 1 || undefined, 5000);
     const first = (await latest())?.seq as number;
     const two = start(redis.url, upstream.url);
 
@@ -93,7 +78,7 @@ describe('a holder cut off from the bus', () => {
     });
     await upstream.waitForSubscribe(2);
     upstream.sendQuote({ bidSize: 7 });
-    await until('quote 7 on the bus', async () => (await latest())?.quote.bidSize === 7);
+    await poll('quote 7 on the bus', async () => (await latest())?.quote.bidSize === 7 || undefined, 5000);
 
     const cutAt = relay.sourcePorts.length;
     relay.restore();
@@ -112,7 +97,7 @@ describe('a holder cut off from the bus', () => {
     expect(writes.map((entry) => entry.args.slice(0, 2))).toEqual([]);
     expect(await latest()).toMatchObject({ seq: first + 1, quote: { bidSize: 7 } });
     upstream.sendQuote({ bidSize: 8 });
-    await until('quote 8 on the bus', async () => (await latest())?.quote.bidSize === 8);
+    await poll('quote 8 on the bus', async () => (await latest())?.quote.bidSize === 8 || undefined, 5000);
     expect((await latest())?.seq).toBe(first + 2);
   });
 });

@@ -6,7 +6,8 @@
  * from the stored rejection, while the upstream no longer answers with one. Standalone and cluster.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderProblems, poll, quotesOf, startIngestProcess, upstreamSymbols } from '../helpers/bus.ts';
+import { orderProblems, quotesOf, startIngestProcess, upstreamSymbols } from '../helpers/bus.ts';
+import { poll } from '../helpers/poll.ts';
 import { startGateway } from '../helpers/gateway.ts';
 import { startRedis, startRedisCluster, type RedisCluster, type RedisServer } from '../helpers/redis.ts';
 import { openSse, type SseConnection } from '../helpers/sse.ts';

@@ -8,7 +8,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { parseBusUrl, type BusTarget } from '../../core/bus-url.ts';
+import type { BusTarget } from '../../core/bus-url.ts';
 import { silentLogger } from '../../core/log.ts';
 import type { Quote } from '../../core/quote.ts';
 import { createBusClient } from '../../feeds/bus/client.ts';
@@ -16,7 +16,8 @@ import { openBusConnection } from '../../feeds/bus/connection.ts';
 import { createDemand } from '../../feeds/bus/demand.ts';
 import { busNames, decodeBusMessage, encodeBusRejection } from '../../feeds/bus/names.ts';
 import { createPublisher } from '../../ingest/publisher.ts';
-import { poll } from '../helpers/bus.ts';
+import { busTarget } from '../helpers/bus.ts';
+import { poll } from '../helpers/poll.ts';
 import { startRedis, type RedisServer } from '../helpers/redis.ts';
 import { recordFeed, type FeedRecorder } from '../helpers/upstream.ts';
 
@@ -29,9 +30,7 @@ describe('a rejection on the bus', () => {
   let target: BusTarget;
   beforeAll(async () => {
     redis = await startRedis();
-    const parsed = parseBusUrl(redis.url);
-    if (!parsed.ok) throw new Error(parsed.expected);
-    target = parsed.target;
+    target = busTarget(redis.url);
   });
   afterAll(() => redis?.close());
 

@@ -4,7 +4,8 @@
  * followed both ways, the latest value at once for a new stream, standalone and a 3-node cluster.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { poll, quotesOf, startIngestProcess, upstreamSymbols } from '../helpers/bus.ts';
+import { quotesOf, startIngestProcess, upstreamSymbols } from '../helpers/bus.ts';
+import { poll } from '../helpers/poll.ts';
 import { startGateway } from '../helpers/gateway.ts';
 import { startRedis, startRedisCluster, type RedisCluster, type RedisServer } from '../helpers/redis.ts';
 import { openSse } from '../helpers/sse.ts';

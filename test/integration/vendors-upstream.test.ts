@@ -10,7 +10,8 @@ import { createJsonLogger } from '../../core/log.ts';
 import { getFeedAdapter } from '../../feeds/registry.ts';
 import { createUpstream } from '../../feeds/upstream.ts';
 import type { UpstreamConnection } from '../../feeds/upstream-options.ts';
-import { createCounter, recordFeed, type FeedRecorder } from '../helpers/upstream.ts';
+import { poll } from '../helpers/poll.ts';
+import { recordFeed, type FeedRecorder } from '../helpers/upstream.ts';
 import { binanceScript } from '../helpers/vendors/binance.ts';
 import { VENDOR_CASES, type VendorCase } from '../helpers/vendors/index.ts';
 import { guardEgress } from '../helpers/no-egress.ts';
@@ -46,17 +47,6 @@ async function run(
   return { server, upstream, feed, logs };
 }
 
-/** Wait (bounded, by the counter's timeout) until `done` holds, checking every few milliseconds. */
-async function until(what: string, done: () => boolean): Promise<void> {
-  const held = createCounter(what);
-  const check = setInterval(() => done() && held.add(), 5);
-  try {
-    if (!done()) await held.waitForAtLeast(1);
-  } finally {
-    clearInterval(check);
-  }
-}
-
 describe.each(VENDOR_CASES)('$script.name adapter against its protocol', (vendor) => {
   it('authenticates, subscribes in the vendor shape and decodes quotes', async () => {
     const r = await run(vendor);
@@ -80,7 +70,9 @@ describe.each(VENDOR_CASES)('$script.name adapter against its protocol', (vendor
 
     r.upstream.unsubscribe([vendor.symbol]);
 
-    await until('the vendor to drop the symbol', () => !r.server.subscribed().has(vendor.vendorSymbol));
+    await poll('the vendor to drop the symbol', () =>
+      r.server.subscribed().has(vendor.vendorSymbol) ? undefined : true,
+    );
     expect(r.server.connections.value).toBe(1);
   });
 
@@ -128,7 +120,7 @@ describe.each(KEYED)('$script.name with a wrong key', (vendor) => {
     const r = await run(vendor, { credentials: wrong });
 
     await r.feed.statusCount.waitForAtLeast(1);
-    await until('an unavailable status', () => r.feed.statuses.some((s) => s.feed === 'unavailable'));
+    await poll('an unavailable status', () => r.feed.statuses.find((s) => s.feed === 'unavailable'));
 
     expect(r.feed.statuses.find((s) => s.feed === 'unavailable')).toMatchObject({ reason: 'auth_failed' });
     expect(r.feed.quotes).toEqual([]);
