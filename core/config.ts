@@ -9,7 +9,7 @@
  * @see docs/CONTRACT.md §2 Configuration
  */
 import { ConfigError, type ConfigIssue } from './errors.ts';
-import { LOG_LEVELS, type LogLevel } from './log.ts';
+import { LOG_LEVELS, isLogLevel, type LogLevel } from './log.ts';
 import { redactUrl } from '../common/redact.ts';
 import { parseBusUrl, type BusTarget } from './bus-url.ts';
 
@@ -178,7 +178,7 @@ function readCorsOrigins(env: Env, issues: ConfigIssue[]): Config['corsOrigins']
 function readLogLevel(env: Env, issues: ConfigIssue[]): LogLevel {
   const raw = env.LOG_LEVEL?.trim().toLowerCase();
   if (!raw) return 'info';
-  if ((LOG_LEVELS as readonly string[]).includes(raw)) return raw as LogLevel;
+  if (isLogLevel(raw)) return raw;
   issues.push({
     variable: 'LOG_LEVEL',
     value: reportedValue(env.LOG_LEVEL ?? ''),

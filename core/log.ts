@@ -8,6 +8,10 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
+/** Is `value` one of {@link LOG_LEVELS}? */
+export const isLogLevel = (value: unknown): value is LogLevel =>
+  (LOG_LEVELS as readonly unknown[]).includes(value);
+
 /** Fields attached to a log line. */
 export type LogFields = Record<string, unknown>;
 

@@ -9,6 +9,8 @@ import { encodeEvent } from './sse.ts';
 
 /** Longest upstream `message` passed on: it is the upstream's word, and the stream is not a log. */
 const MAX_MESSAGE_LENGTH = 256;
+/** Longest upstream `code` passed on or logged (core/stream-session.ts logs it under `upstreamCode`). */
+export const MAX_UPSTREAM_CODE_LENGTH = 64;
 
 /**
  * The `rejected` frame for the symbols of `symbols` this stream asked for, or undefined when it asked
@@ -25,6 +27,6 @@ export function encodeRejected(
   const clipped = message.length > MAX_MESSAGE_LENGTH ? `${message.slice(0, MAX_MESSAGE_LENGTH)}…` : message;
   return encodeEvent({
     event: 'rejected',
-    data: JSON.stringify({ symbols: mine, code: code.slice(0, 64), message: clipped }),
+    data: JSON.stringify({ symbols: mine, code: code.slice(0, MAX_UPSTREAM_CODE_LENGTH), message: clipped }),
   });
 }

@@ -11,7 +11,7 @@ import { startDeadlineTimer } from './deadline.ts';
 import { createHeartbeat } from './heartbeat.ts';
 import type { Logger } from './log.ts';
 import { SharedQuote } from './quote.ts';
-import { encodeRejected } from './rejected.ts';
+import { MAX_UPSTREAM_CODE_LENGTH, encodeRejected } from './rejected.ts';
 import { encodeComment, encodeEvent, encodeRetry } from './sse.ts';
 import { createSink } from './sink.ts';
 import { BatchedWriter } from './batched-writer.ts';
@@ -23,8 +23,6 @@ import { createThrottle } from './throttle.ts';
  * bound one frame turned into thousands of warn lines per stream.
  */
 export const MAX_UPSTREAM_ERROR_LOG_LINES = 5;
-/** Longest upstream `code` logged; it is the upstream's word, logged under `upstreamCode`. */
-const MAX_UPSTREAM_CODE_LENGTH = 64;
 /** Longest upstream `message` logged. */
 const MAX_UPSTREAM_MESSAGE_LENGTH = 256;
 
@@ -266,7 +264,10 @@ export function runStreamSession(options: StreamSessionOptions): Promise<StreamR
       onRejected: (rejected, code, message) =>
         guard(() => {
           const frame = encodeRejected(wanted, rejected, code, message);
-          log.info('symbols rejected by the upstream', { upstreamCode: clipForLog(code, 64), rejected });
+          log.info('symbols rejected by the upstream', {
+            upstreamCode: clipForLog(code, MAX_UPSTREAM_CODE_LENGTH),
+            rejected,
+          });
           if (frame !== undefined && !write(frame)) pendingRejected.push(frame);
         }),
       onUpstreamError: (code, message) => {

@@ -31,6 +31,13 @@ export type SymbolsRejection =
 /** The symbols, upper-cased and in first-seen order, or why the request was refused. */
 export type SymbolsResult = { ok: true; symbols: string[] } | { ok: false; rejection: SymbolsRejection };
 
+/**
+ * Upper-case ASCII letters only, the contract's case rule for symbols (and token claims naming
+ * them, and vendor spellings): `toUpperCase` would turn 'ß' into the valid-looking 'SS'.
+ */
+export const upperAscii = (text: string): string =>
+  text.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
+
 /** Whether one upper-cased symbol matches the contract's grammar and length. */
 export function isValidSymbol(symbol: string): boolean {
   return symbol.length >= 1 && symbol.length <= MAX_SYMBOL_LENGTH && SYMBOL.test(symbol);
@@ -46,8 +53,7 @@ export function parseSymbols(values: readonly string[], maxSymbols: number): Sym
   const invalid: string[] = [];
   for (const value of values) {
     for (const item of value.split(',')) {
-      // Upper-case ASCII only: toUpperCase would turn 'ß' into the valid-looking 'SS'.
-      const symbol = item.trim().replace(/[a-z]+/g, (letters) => letters.toUpperCase());
+      const symbol = upperAscii(item.trim());
       if (symbol === '') continue;
       if (!isValidSymbol(symbol)) {
         if (!invalid.includes(symbol)) invalid.push(symbol);

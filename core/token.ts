@@ -7,7 +7,7 @@
  * @see docs/decisions/010-access.md
  */
 import { SignJWT, errors, jwtVerify } from 'jose';
-import { isValidSymbol } from './symbols.ts';
+import { isValidSymbol, upperAscii } from './symbols.ts';
 
 /**
  * Shortest accepted secret, in characters. [spec] RFC 7518 §3.2: "A key of the same size as the hash
@@ -73,9 +73,6 @@ function keyOf(secret: string): Uint8Array {
   }
   return new TextEncoder().encode(secret);
 }
-
-/** Upper-case ASCII only, as core/symbols.ts does: toUpperCase would turn 'ß' into 'SS'. */
-const upperAscii = (s: string): string => s.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
 
 /**
  * The `symbols` claim as a de-duplicated, upper-cased list, or undefined when it is not one. An empty

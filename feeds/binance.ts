@@ -19,7 +19,8 @@
  * @see docs/CONTRACT.md §1
  */
 import type { DecodedFrame, FeedAdapter } from './adapter.ts';
-import { chunk, isRecord, safeJsonParse, upperAscii } from './vendor-decode.ts';
+import { chunk, isRecord, safeJsonParse } from './vendor-decode.ts';
+import { upperAscii } from '../core/symbols.ts';
 import { decodedFrame, malformedFrame, numberField, quotePart, type Part } from './vendor-parts.ts';
 
 /**

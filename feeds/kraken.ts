@@ -17,7 +17,8 @@
  * @see docs/CONTRACT.md §1
  */
 import type { DecodedFrame, FeedAdapter, FeedMessage } from './adapter.ts';
-import { chunk, isoToEpochMs, isRecord, safeJsonParse, upperAscii } from './vendor-decode.ts';
+import { chunk, isoToEpochMs, isRecord, safeJsonParse } from './vendor-decode.ts';
+import { upperAscii } from '../core/symbols.ts';
 import { decodedFrame, malformedFrame, numberField, quotePart, type Part } from './vendor-parts.ts';
 
 /**

@@ -88,12 +88,6 @@ export function isoToEpochMs(value: unknown): number | undefined {
   return wholeMs - offsetMs + ms + subMs;
 }
 
-/**
- * Upper-case ASCII letters only: the gateway spelling of a vendor symbol. `toUpperCase` would turn
- * `ß` into `SS` and invent a symbol (core/symbols.ts folds client input the same way).
- */
-export const upperAscii = (symbol: string): string => symbol.replace(/[a-z]+/g, (s) => s.toUpperCase());
-
 /** `items` in consecutive slices of at most `size` (none for an empty list). */
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const slices: T[][] = [];

@@ -10,6 +10,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Config } from '../core/config.ts';
 import { ALL_SYMBOLS, type StreamRejection, type StreamRequest } from '../core/request.ts';
+import { upperAscii } from '../core/symbols.ts';
 
 /**
  * The request as core/request.ts sees it, plus the Origin the CORS headers answer and who the
@@ -46,9 +47,6 @@ function header(event: APIGatewayProxyEvent, name: string): string | undefined {
   }
   return undefined;
 }
-
-/** Upper-case ASCII only, as core/symbols.ts does. */
-const upperAscii = (s: string): string => s.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
 
 /**
  * The symbols the authorizer allows, from its context's comma-separated `symbols`: undefined (every

@@ -18,7 +18,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import type { Env } from '../core/config.ts';
 import { ConfigError } from '../core/errors.ts';
-import { LOG_LEVELS, createJsonLogger, type LogLevel, type Logger } from '../core/log.ts';
+import { createJsonLogger, isLogLevel, type Logger } from '../core/log.ts';
 import { MIN_SECRET_LENGTH, verifyToken } from '../core/token.ts';
 import { ALL_SYMBOLS } from '../core/request.ts';
 import { isLambdaRuntime } from './lambda-env.ts';
@@ -200,9 +200,7 @@ export async function startAuthorizer({
 }
 
 const processLog = createJsonLogger({
-  level: LOG_LEVELS.includes(process.env.LOG_LEVEL as LogLevel)
-    ? (process.env.LOG_LEVEL as LogLevel)
-    : 'info',
+  level: isLogLevel(process.env.LOG_LEVEL) ? process.env.LOG_LEVEL : 'info',
   write: (line) => process.stdout.write(`${line}\n`),
 });
 
