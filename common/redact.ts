@@ -57,3 +57,17 @@ export function redactUrl(url: string | URL): string {
   parsed.hash = '';
   return parsed.href;
 }
+
+/**
+ * `text` with every occurrence of `secret` (as typed, or percent-encoded as it travels in a URL)
+ * replaced by `***`. For text printed or logged that the other side chose: a refusal body (a proxy's
+ * error page may echo the request URL, token and all), an upstream's error message echoing a vendor
+ * key. Does nothing without a secret.
+ */
+export function hideSecret(text: string, secret: string | undefined): string {
+  if (secret === undefined || secret === '') return text;
+  let out = text.replaceAll(secret, MASK);
+  const encoded = encodeURIComponent(secret);
+  if (encoded !== secret) out = out.replaceAll(encoded, MASK);
+  return out;
+}

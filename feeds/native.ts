@@ -10,52 +10,37 @@
  * @see docs/CONTRACT.md §1
  */
 import { checkQuote } from '../core/quote.ts';
-import type { DecodedFrame, FeedAdapter, FeedMessage } from './adapter.ts';
-
-/** What one element of a frame turned out to be: a message, or one of these two (no wrapper per quote). */
-const IGNORED = 0;
-const MALFORMED = 1;
-type Part = FeedMessage | typeof IGNORED | typeof MALFORMED;
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+import type { DecodedFrame, FeedAdapter } from './adapter.ts';
+import { isRecord } from './vendor-decode.ts';
+import { decodeArrayFrame, type Part } from './vendor-parts.ts';
 
 const isStringArray = (v: unknown): v is string[] =>
   Array.isArray(v) && v.every((s) => typeof s === 'string');
 
 function decodePart(value: unknown, nowMs: number): Part {
-  if (!isRecord(value) || typeof value.type !== 'string') return MALFORMED;
+  if (!isRecord(value) || typeof value.type !== 'string') return 'malformed';
   switch (value.type) {
     case 'quote': {
       // checkQuote copies only the known fields, so `type` and unknown fields are dropped here.
       const quote = checkQuote(value, nowMs);
-      return typeof quote === 'string' ? MALFORMED : { type: 'quote', quote };
+      return typeof quote === 'string' ? 'malformed' : { type: 'quote', quote };
     }
     case 'subscribed':
-      if (!isStringArray(value.symbols)) return MALFORMED;
+      if (!isStringArray(value.symbols)) return 'malformed';
       return { type: 'subscribed', symbols: [...value.symbols] };
     case 'error': {
-      if (typeof value.code !== 'string') return MALFORMED;
+      if (typeof value.code !== 'string') return 'malformed';
       const message = typeof value.message === 'string' ? value.message : '';
       // With `symbols` it refuses those symbols only; without, it concerns the connection (logged).
       if (value.symbols === undefined) {
         return { type: 'error', code: value.code, message };
       }
-      if (!isStringArray(value.symbols) || value.symbols.length === 0) return MALFORMED;
+      if (!isStringArray(value.symbols) || value.symbols.length === 0) return 'malformed';
       const symbols = [...value.symbols];
       return { type: 'rejected', symbols, code: value.code, message };
     }
     default:
-      return IGNORED;
-  }
-}
-
-function parseJson(frame: string): { ok: true; value: unknown } | { ok: false } {
-  try {
-    return { ok: true, value: JSON.parse(frame) };
-  } catch {
-    // A syntax error is the upstream's fault, not ours: the caller counts it as one malformed part.
-    return { ok: false };
+      return 'ignored';
   }
 }
 
@@ -63,19 +48,8 @@ function parseJson(frame: string): { ok: true; value: unknown } | { ok: false } 
  * Decode one text frame of the native protocol into messages and a malformed count; a quote's `ts`
  * is judged against `nowMs`, read once per frame. Never throws, whatever the input.
  */
-function decodeNativeFrame(frame: string, nowMs: number = Date.now()): DecodedFrame {
-  const parsed = typeof frame === 'string' ? parseJson(frame) : { ok: false as const };
-  if (!parsed.ok) return { messages: [], malformed: 1 };
-  const parts = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
-  const messages: FeedMessage[] = [];
-  let malformed = 0;
-  for (const value of parts) {
-    const part = decodePart(value, nowMs);
-    if (part === MALFORMED) malformed += 1;
-    else if (part !== IGNORED) messages.push(part);
-  }
-  return { messages, malformed };
-}
+const decodeNativeFrame = (frame: string, nowMs: number = Date.now()): DecodedFrame =>
+  decodeArrayFrame(frame, (value) => decodePart(value, nowMs));
 
 const subscribeFrames = (symbols: readonly string[]): string[] =>
   // An empty subscribe is a no-op the upstream might answer with an error, so send nothing.

@@ -7,7 +7,7 @@
  */
 import type { Logger } from '../core/log.ts';
 import type { Feed, FeedHandlers } from '../core/feed.ts';
-import { redactUrl } from '../common/redact.ts';
+import { hideSecret, redactUrl } from '../common/redact.ts';
 import { backoffDelayMs } from '../common/backoff.ts';
 import type { Credentials, FeedAdapter, Liveness } from './adapter.ts';
 
@@ -137,12 +137,9 @@ export function resolveUpstreamOptions(options: UpstreamOptions): ResolvedUpstre
   const { adapter } = options;
   const credentials = options.credentials ?? {};
   // Each value as given and as a URL carries it (a token in `?token=` comes back percent-encoded).
-  const secrets = Object.values(credentials)
-    .filter((value) => value !== '')
-    .flatMap((value) => [value, encodeURIComponent(value)]);
   // Cut only after the secrets are gone: a cut first could leave a secret's first characters.
-  const scrub = (text: string): string =>
-    secrets.reduce((clean, secret) => clean.split(secret).join('***'), text).slice(0, MAX_UPSTREAM_TEXT);
+  const secrets = Object.values(credentials);
+  const scrub = (text: string): string => secrets.reduce(hideSecret, text).slice(0, MAX_UPSTREAM_TEXT);
   checkUrl(options.url, redactUrl(options.url), 'url');
   const dialUrl = adapter.dialUrl?.(options.url, credentials) ?? options.url;
   checkUrl(dialUrl, scrub(redactUrl(dialUrl)), `the ${adapter.name} adapter's dial URL`);

@@ -3,7 +3,7 @@
  * own, so one bad element costs that element, not the frame (shared/research/upstreams.md §7.5).
  * @see feeds/adapter.ts DecodedFrame
  */
-import { validateQuote } from '../core/quote.ts';
+import { checkQuote } from '../core/quote.ts';
 import type { DecodedFrame, FeedMessage } from './adapter.ts';
 import { finiteNumber, safeJsonParse } from './vendor-decode.ts';
 
@@ -17,15 +17,8 @@ export const malformedFrame = (): DecodedFrame => ({ messages: [], malformed: 1 
  * The DecodedFrame of a frame's parts, in order: messages kept, ignored parts dropped without a
  * count (an upstream may grow its protocol), malformed parts counted one each.
  */
-export function decodedFrame(parts: Iterable<Part>): DecodedFrame {
-  const messages: FeedMessage[] = [];
-  let malformed = 0;
-  for (const part of parts) {
-    if (part === 'malformed') malformed += 1;
-    else if (part !== 'ignored') messages.push(part);
-  }
-  return { messages, malformed };
-}
+export const decodedFrame = (parts: Iterable<Part>): DecodedFrame =>
+  collectParts([...parts], (part) => part as Part);
 
 /**
  * A frame that is a JSON array of elements (Alpaca, Massive), a bare object read as an array of one:
@@ -38,10 +31,20 @@ export function decodeArrayFrame(frame: string, decodePart: (element: unknown) =
 }
 
 /** Decode each element with `decodePart` and count the malformed ones. Never throws. */
-export const collectParts = (
+export function collectParts(
   elements: readonly unknown[],
   decodePart: (element: unknown) => Part,
-): DecodedFrame => decodedFrame(elements.map(decodePart));
+): DecodedFrame {
+  // One loop, no array of parts: the native feed runs this once per upstream frame.
+  const messages: FeedMessage[] = [];
+  let malformed = 0;
+  for (const element of elements) {
+    const part = decodePart(element);
+    if (part === 'malformed') malformed += 1;
+    else if (part !== 'ignored') messages.push(part);
+  }
+  return { messages, malformed };
+}
 
 /**
  * An optional numeric field of a vendor message for validateQuote: `undefined` when absent (or
@@ -55,8 +58,8 @@ export function numberField(value: unknown): number | undefined {
 
 /** A quote message from the fields a vendor element carried, or malformed when they fail validation. */
 export function quotePart(raw: Record<string, unknown>, nowMs: number): Part {
-  const check = validateQuote(raw, nowMs);
-  return check.ok ? { type: 'quote', quote: check.quote } : 'malformed';
+  const quote = checkQuote(raw, nowMs);
+  return typeof quote === 'string' ? 'malformed' : { type: 'quote', quote };
 }
 
 /**

@@ -6,11 +6,12 @@
  * `redactUrl` is the gateway's own (common/redact.ts): userinfo becomes `***`, every query value
  * becomes `***` (keys kept), the fragment is dropped; what stays is what identifies the target
  * (scheme, host, port, path). What is here is the clients' own: echoing a bad `--url` safely and
- * masking a token a server echoed back. Browser-safe.
+ * masking a token a server echoed back (`hideSecret`, common/redact.ts, shared with the gateway's
+ * upstream client). Browser-safe.
  * @see https://url.spec.whatwg.org/#concept-url
  */
 
-export { redactUrl, UNPARSABLE_URL } from '../../common/redact.ts';
+export { hideSecret, redactUrl, UNPARSABLE_URL } from '../../common/redact.ts';
 
 const MASK = '***';
 
@@ -23,17 +24,4 @@ export function safeUrlPrefix(text: string): string {
   const head = text.split(/[?#]/, 1)[0] ?? '';
   const cut = head.length < text.length ? `${head}?${MASK}` : head;
   return cut.replace(/^([^/]*\/\/)[^/]*@/, `$1${MASK}@`);
-}
-
-/**
- * `text` with every occurrence of `secret` (as typed, or percent-encoded as it travels in a URL)
- * replaced by `***`. For text a client prints that a server chose, such as a refusal body: a proxy's
- * error page may echo the request URL, token and all. Does nothing without a secret.
- */
-export function hideSecret(text: string, secret: string | undefined): string {
-  if (secret === undefined || secret === '') return text;
-  let out = text.replaceAll(secret, MASK);
-  const encoded = encodeURIComponent(secret);
-  if (encoded !== secret) out = out.replaceAll(encoded, MASK);
-  return out;
 }

@@ -7,7 +7,8 @@
  * docs/decisions/014-scale-out-bus.md), and the demand set and its change channel share `{demand:FEED}`.
  * No name is ever matched by a pattern: ElastiCache Serverless refuses `PSUBSCRIBE`, and `KEYS` scans.
  */
-import { validateQuote, type Quote } from '../../core/quote.ts';
+import { checkQuote, type Quote } from '../../core/quote.ts';
+import { isRecord, safeJsonParse } from '../vendor-decode.ts';
 
 /** The names of one feed's bus; `feed` is the FEED name, so two feeds can share a server. */
 export interface BusNames {
@@ -69,9 +70,6 @@ export const encodeBusRejection = ({ code, message }: BusRejection): string =>
 /** What one payload says: a quote with its `seq`, or a rejection of the symbol. */
 export type BusMessage = ({ kind: 'quote' } & BusQuote) | ({ kind: 'rejected' } & BusRejection);
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** The rejection a parsed payload holds, or undefined. */
 function rejectionOf(value: Record<string, unknown>): BusRejection | undefined {
   const { rejected } = value;
@@ -86,21 +84,17 @@ function rejectionOf(value: Record<string, unknown>): BusRejection | undefined {
  * hop, and `ts` is judged by this clock.
  */
 export function decodeBusMessage(payload: string, nowMs: number = Date.now()): BusMessage | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(payload);
-  } catch {
-    return undefined;
-  }
-  if (!isRecord(value)) return undefined;
+  const parsed = safeJsonParse(payload);
+  if (!parsed.ok || !isRecord(parsed.value)) return undefined;
+  const value = parsed.value;
   if ('rejected' in value) {
     const rejection = rejectionOf(value);
     return rejection === undefined ? undefined : { kind: 'rejected', ...rejection };
   }
   const { seq } = value;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) return undefined;
-  const check = validateQuote(value, nowMs);
-  return check.ok ? { kind: 'quote', seq, quote: check.quote } : undefined;
+  const quote = checkQuote(value, nowMs);
+  return typeof quote === 'string' ? undefined : { kind: 'quote', seq, quote };
 }
 
 /** Decode a quote payload, or undefined when the payload is not a quote (a rejection included). */
