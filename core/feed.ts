@@ -12,6 +12,13 @@ export type FeedStatus =
   /** `reason`: the upstream refused the connection (`auth_failed`, `too_many_connections`…). */
   | { feed: 'unavailable'; attempt: number; reason?: string };
 
+/**
+ * The status after the `attempt`-th failed connection attempt in a row: `reconnecting`, or
+ * `unavailable` from `maxAttempts` on (UPSTREAM_MAX_ATTEMPTS), for an upstream and the bus alike.
+ */
+export const failureStatus = (attempt: number, maxAttempts: number): FeedStatus =>
+  attempt >= maxAttempts ? { feed: 'unavailable', attempt } : { feed: 'reconnecting', attempt };
+
 /** What the session needs from an upstream connection (or its subscription on a shared one). */
 export interface Feed {
   /** Stop receiving: close the connection or release the subscription; safe to call more than once. */

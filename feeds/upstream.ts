@@ -17,7 +17,7 @@
  */
 import WebSocket from 'ws';
 import { redactUrl } from '../common/redact.ts';
-import type { FeedStatus } from '../core/feed.ts';
+import { failureStatus } from '../core/feed.ts';
 import type { FeedMessage, RefusalReason } from './adapter.ts';
 import { handshakeRefusal, isBadFrameError } from './socket-errors.ts';
 import { admitSymbols, SYMBOL_LIMIT } from './symbol-cap.ts';
@@ -249,11 +249,7 @@ export function createUpstream(options: UpstreamOptions): UpstreamConnection {
     log.warn('upstream connection failed', { code: 'upstream_error', reason, attempt, openedUnproven });
     // A refusal was reported when it arrived, with its reason.
     if (!refused) {
-      const status: FeedStatus =
-        attempt >= settings.maxAttempts
-          ? { feed: 'unavailable', attempt }
-          : { feed: 'reconnecting', attempt };
-      handlers.onStatus(status);
+      handlers.onStatus(failureStatus(attempt, settings.maxAttempts));
       if (isClosed) return;
     }
     reconnectTimer = setTimeout(

@@ -21,7 +21,7 @@
  * The message handler never waits: it hands quotes to the hub, whose sessions conflate, so a
  * slow reader never backs up into the Redis socket (the server drops a subscriber past 32 MiB).
  */
-import type { FeedHandlers, FeedStatus } from '../../core/feed.ts';
+import { failureStatus, type FeedHandlers, type FeedStatus } from '../../core/feed.ts';
 import type { Logger } from '../../core/log.ts';
 import type { Quote } from '../../core/quote.ts';
 import type { UpstreamConnection } from '../upstream-options.ts';
@@ -188,9 +188,7 @@ export function openBusConnection(options: BusConnectionOptions): UpstreamConnec
   function onClose(): void {
     failures += 1;
     const attempt = failures;
-    setStatus(
-      attempt >= options.maxAttempts ? { feed: 'unavailable', attempt } : { feed: 'reconnecting', attempt },
-    );
+    setStatus(failureStatus(attempt, options.maxAttempts));
   }
 
   const onSubscribersReady = (): void => void reread([...seqs.keys()]).catch(failed('read'));
