@@ -15,6 +15,7 @@ import { FEEDS } from '../feeds/registry.ts';
 import { TOKEN_QUERY_PARAMETER, createAuthorizer } from '../handlers/authorizer.ts';
 import { createStreamHandler, processHub } from '../handlers/stream-handler.ts';
 import { describeBusTarget } from '../core/bus-url.ts';
+import { redactUrl } from '../common/redact.ts';
 import { createStreamTracer } from '../handlers/tracing.ts';
 import type { ProfileName } from '../simulator/profiles.ts';
 import { startSimulator } from '../simulator/server.ts';
@@ -104,7 +105,7 @@ function localAuthorizer(secret: string, log: Logger): LocalAuthorizer {
 /** A running local gateway. */
 export interface LocalGateway {
   url: string;
-  /** Where quotes come from: the upstream's URL, or the bus's (credentials masked). */
+  /** Where quotes come from, safe to print: the upstream's URL redacted, or the bus's (credentials masked). */
   upstreamUrl: string;
   /** End open streams with `shutdown`, then close the server and the simulator. */
   close(): Promise<void>;
@@ -167,7 +168,8 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
         });
   const upstreamUrl = parsed.upstreamUrl ?? simulator?.url;
   const config = { ...parsed, upstreamUrl };
-  const source = parsed.bus === undefined ? (upstreamUrl as string) : describeBusTarget(parsed.bus);
+  // Safe to print either way: a vendor URL may carry a key (userinfo or query), a bus URL a password.
+  const source = parsed.bus === undefined ? redactUrl(upstreamUrl as string) : describeBusTarget(parsed.bus);
   try {
     installAwsLambdaGlobal();
     let loaded: LoadedHandler;

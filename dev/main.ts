@@ -9,7 +9,6 @@ import { parseConfig } from '../core/config.ts';
 import { isTimeoutTooShort, minTimeoutMs } from '../core/deadline.ts';
 import { ConfigError, type ConfigIssue } from '../core/errors.ts';
 import { createJsonLogger } from '../core/log.ts';
-import { redactUrl } from '../common/redact.ts';
 import { FEEDS, getFeedAdapter } from '../feeds/registry.ts';
 import { PROFILE_NAMES, isProfileName } from '../simulator/profiles.ts';
 import { parseUnlistedSymbols } from '../simulator/protocol.ts';
@@ -100,12 +99,10 @@ const base = gateway.url.replace('127.0.0.1', 'localhost');
 // Examples the configured feed lists: AAPL means nothing to a crypto exchange.
 const examples = getFeedAdapter(config.feed).exampleSymbols ?? ['AAPL', 'MSFT'];
 const symbolsQuery = encodeURI(examples.slice(0, 2).join(','));
-// The upstream URL may carry a vendor key (userinfo or query): only its redacted form is printed.
-// A bus URL comes already masked (core/bus-url.ts), and a cluster's node list is no WHATWG URL.
-const upstreamShown = config.bus === undefined ? redactUrl(gateway.upstreamUrl) : gateway.upstreamUrl;
 log.info('listening', {
   url: gateway.url,
-  upstreamUrl: upstreamShown,
+  // Redacted by the gateway: a vendor key or a bus password never reaches the log or the banner.
+  upstreamUrl: gateway.upstreamUrl,
   functionTimeoutS: settings.functionTimeoutS,
   maxStreams: settings.maxStreams,
   auth: settings.authSecret !== undefined,
@@ -121,8 +118,8 @@ process.stderr.write(
       ? `  dashboard  ${base}/?symbols=${encodeURI(examples.join(','))}`
       : '  dashboard  not built: run `npm run build:dashboard`',
     config.bus === undefined
-      ? `  upstream   ${upstreamShown}${config.upstreamUrl ? '' : ' (embedded simulator)'}`
-      : `  bus        ${upstreamShown} (quotes from npm run ingest)`,
+      ? `  upstream   ${gateway.upstreamUrl}${config.upstreamUrl ? '' : ' (embedded simulator)'}`
+      : `  bus        ${gateway.upstreamUrl} (quotes from npm run ingest)`,
     '  Ctrl-C stops it; open streams end with reason "shutdown".',
     '',
   ].join('\n') + '\n',

@@ -55,12 +55,20 @@ export interface DeployedApi {
   gatewayResponseHeaders: Record<string, string>;
 }
 
+/** Each file parsed once per process: every local gateway (a test starts dozens) reads the same one. */
+const parsedFiles = new Map<string, ServerlessYml | undefined>();
+
 function readServerlessYml(serverlessYmlPath: string): ServerlessYml | undefined {
-  try {
-    return parse(readFileSync(serverlessYmlPath, 'utf8')) as ServerlessYml;
-  } catch {
-    return undefined; // no serverless.yml (or unreadable): callers fall back to documented defaults
+  if (!parsedFiles.has(serverlessYmlPath)) {
+    let doc: ServerlessYml | undefined;
+    try {
+      doc = parse(readFileSync(serverlessYmlPath, 'utf8')) as ServerlessYml;
+    } catch {
+      doc = undefined; // no serverless.yml (or unreadable): callers fall back to documented defaults
+    }
+    parsedFiles.set(serverlessYmlPath, doc);
   }
+  return parsedFiles.get(serverlessYmlPath);
 }
 
 /** The `stream` function's timeout in serverless.yml, so local runs rotate like the deployed stage. */
