@@ -16,9 +16,7 @@ import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { silentLogger } from '../core/log.ts';
 import { serializeQuote, type Quote } from '../core/quote.ts';
-import { runStreamSession } from '../core/stream-session.ts';
 import { nativeAdapter } from '../feeds/native.ts';
 import { startBenchSession } from './session.ts';
 import { buildLambda } from '../scripts/build/bundle.ts';
@@ -173,27 +171,10 @@ async function heapPerStream(streams: number) {
     return process.memoryUsage().heapUsed;
   };
   const before = await settle();
-  const controllers: AbortController[] = [];
-  const running: Promise<unknown>[] = [];
-  for (let i = 0; i < streams; i += 1) {
-    const controller = new AbortController();
-    controllers.push(controller);
-    running.push(
-      runStreamSession({
-        symbols: SYMBOLS,
-        lastEventId: 0,
-        settings: { throttleMs: 250, heartbeatMs: 15_000, retryMs: 1000 },
-        writable: fastWritable(),
-        closesAt: Date.now() + 3_600_000,
-        signal: controller.signal,
-        log: silentLogger,
-        openFeed: () => ({ close() {} }),
-      }),
-    );
-  }
+  const sessions = Array.from({ length: streams }, () => startBenchSession(SYMBOLS, 250, fastWritable()));
   const after = await settle();
-  for (const controller of controllers) controller.abort('shutdown');
-  await Promise.all(running);
+  for (const { controller } of sessions) controller.abort('shutdown');
+  await Promise.all(sessions.map(({ running }) => running));
   return { kbPerStream: (after - before) / 1024 / streams };
 }
 

@@ -83,14 +83,13 @@ async function serve(emulatorDir: string): Promise<void> {
   process.send?.({ url: server.url });
 }
 
-function taskset(cpu: number): string[] {
-  return spawnSync('taskset', ['--version']).status === 0 ? ['taskset', '-c', String(cpu)] : [];
-}
+/** Whether `taskset` is here to pin the server (probed once). */
+const canPin = spawnSync('taskset', ['--version']).status === 0;
 
 async function measure(emulatorDir: string, streams: number, seconds: number) {
-  const pin = taskset(0);
-  const argv = [...pin.slice(1), process.execPath, import.meta.filename, '--serve', emulatorDir];
-  const child: ChildProcess = spawn(pin[0] ?? argv.shift()!, pin.length > 0 ? argv : argv, {
+  const server = [process.execPath, import.meta.filename, '--serve', emulatorDir];
+  const [command, ...args] = canPin ? ['taskset', '-c', '0', ...server] : server;
+  const child: ChildProcess = spawn(command as string, args, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const [ready] = (await once(child, 'message')) as [{ url: string }];
@@ -156,7 +155,7 @@ async function main(): Promise<void> {
       }
     }
     console.log(
-      `${streams} streams, one ${FRAME.length}-byte frame per stream every ${TICK_MS} ms, ${seconds} s windows, ${values.rounds} rounds (server pinned: ${taskset(0).length > 0})`,
+      `${streams} streams, one ${FRAME.length}-byte frame per stream every ${TICK_MS} ms, ${seconds} s windows, ${values.rounds} rounds (server pinned: ${canPin})`,
     );
     console.log(
       'variant | server CPU µs per frame | CPU ms per MB | frames/s delivered | server CPU share | client CPU share',

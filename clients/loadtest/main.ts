@@ -75,10 +75,9 @@ function groupUrls(url: URL, size: number): URL[] {
   const all = (url.searchParams.get('symbols') ?? '').split(',').filter((s) => s !== '');
   const urls: URL[] = [];
   for (let i = 0; i < all.length; i += size) {
-    const one = new URL(url);
-    one.searchParams.set('symbols', all.slice(i, i + size).join(','));
-    one.search = one.search.replaceAll('%2C', ',');
-    urls.push(one);
+    // The one spelling of a stream URL (commas kept readable); `url` already passed its checks.
+    const one = buildStreamUrl(url.href, [all.slice(i, i + size).join(',')]);
+    if (one.ok) urls.push(one.url);
   }
   return urls.length > 0 ? urls : [url];
 }

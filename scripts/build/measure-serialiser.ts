@@ -22,7 +22,7 @@ import generatedSerializer from '../../core/quote-serializer.generated.js';
 import { validateQuote, type Quote } from '../../core/quote.ts';
 import { LAMBDA_ENTRIES, buildLambda, formatKb, type LambdaEntry } from './bundle.ts';
 import { GENERATED_SERIALIZER } from './generate-serializer.ts';
-import { importOnce } from './measure.ts';
+import { importOnce, median } from './measure.ts';
 import { CONTRACT_EXAMPLE_QUOTE } from '../../test/helpers/feed.ts';
 
 const IMPORT_ROUNDS = 15;
@@ -67,11 +67,6 @@ interface Variant {
   serialize: (quote: object) => string;
   file?: string;
   bytes?: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
 const variants: Variant[] = [

@@ -54,7 +54,8 @@ function lambdaEnv(upstreamUrl: string, lambda: boolean): Record<string, string>
   };
 }
 
-function median(values: number[]): number {
+/** The middle value (the upper one of an even count), 0 for none. */
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
