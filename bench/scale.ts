@@ -14,23 +14,15 @@
  * Every process is started through bench/peers/children.ts, in a process group of its own, and
  * stopped at the end of each run and on any way out of the bench (a signal, an uncaught error).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { mergedPercentiles, type LoadSummary } from '../clients/loadtest/stats.ts';
-import { REDIS_SERVER_PATH } from '../test/helpers/redis.ts';
-import {
-  forget,
-  freePort,
-  sleep,
-  start,
-  stopAll,
-  stopOnExit,
-  waitFor,
-  type Child,
-} from './peers/children.ts';
+import { REDIS_SERVER_PATH, freePort, redisServerArgs, requireRedis } from '../test/helpers/redis.ts';
+import { forget, node, sleep, start, stopAll, stopOnExit, waitFor, type Child } from './peers/children.ts';
 import { sample, type Sample } from './peers/proc.ts';
+import { startGateway, startSimulator } from './peers/systems.ts';
 import { SYMBOLS } from './peers/feed.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
@@ -49,32 +41,15 @@ interface RunResult {
 
 /** `node <args>` in the project folder, unpinned, through children.ts (so stopAll stops it). */
 const runNode = (name: string, args: string[], env: Record<string, string> = {}): Child =>
-  start(name, process.execPath, args, env);
+  node(undefined, name, args, env);
 
-async function startSimulator(): Promise<string> {
-  const run = runNode('simulator', ['simulator/main.ts', '--port', '0', '--profile', 'busy', '--seed', '42']);
-  return waitFor(run, /ws:\/\/\S+/);
-}
-
-/** A throwaway redis-server on a free loopback port, persistence off (as test/helpers/redis.ts runs it). */
+/** A throwaway redis-server on a free loopback port, run as the tests run theirs (test/helpers/redis.ts). */
 async function startRedis(dir: string): Promise<{ url: string; pid: number }> {
-  if (!existsSync(REDIS_SERVER_PATH)) {
-    throw new Error(
-      `redis-server is not installed (the bus run needs one): sudo sh -c 'apt-get update && apt-get install -y redis-server'`,
-    );
-  }
+  requireRedis();
   const port = await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-  const redis = start('redis-server', REDIS_SERVER_PATH, [...args, '--dir', dir, '--logfile', '']);
+  const redis = start('redis-server', REDIS_SERVER_PATH, redisServerArgs(port, dir));
   await waitFor(redis, /Ready to accept connections/, 10_000);
   return { url: `redis://127.0.0.1:${port}`, pid: redis.pid };
-}
-
-/** npm start's gateway on an ephemeral port, once it logs `listening`; `url` is its /stream. */
-async function startGateway(env: Record<string, string>): Promise<Child & { url: string }> {
-  const gateway = runNode('gateway', ['dev/main.ts'], { LOG_LEVEL: 'info', ...env, PORT: '0' });
-  const base = await waitFor(gateway, /"msg":"listening".*?"url":"([^"]+)"/);
-  return { ...gateway, url: new URL('/stream', base).href };
 }
 
 async function runMode(mode: 'direct' | 'bus'): Promise<RunResult> {
@@ -82,7 +57,7 @@ async function runMode(mode: 'direct' | 'bus'): Promise<RunResult> {
   let redis: { url: string; pid: number } | undefined;
   let ingest: Child | undefined;
   try {
-    const simulatorUrl = await startSimulator();
+    const simulatorUrl = await waitFor(startSimulator(undefined), /^(ws:\S+)$/m);
     const env: Record<string, string> = { THROTTLE_MS: '0', LOG_LEVEL: 'info' };
     if (mode === 'bus') {
       redis = await startRedis(dir);
@@ -98,7 +73,7 @@ async function runMode(mode: 'direct' | 'bus'): Promise<RunResult> {
     } else {
       env.UPSTREAM_URL = simulatorUrl;
     }
-    const gateways = await Promise.all([startGateway(env), startGateway(env)]);
+    const gateways = await Promise.all([startGateway(env, undefined), startGateway(env, undefined)]);
     const loads = gateways.map((gateway, i) => {
       const json = join(dir, `load-${i}.json`);
       const args = ['--url', gateway.url, '--connections', String(STREAMS), '--duration', String(DURATION_S)];

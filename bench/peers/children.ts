@@ -13,7 +13,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { descendants, parentOf } from './proc.ts';
@@ -74,8 +73,14 @@ export function start(
   return c;
 }
 
-export function node(cpu: number, name: string, args: string[], env: Record<string, string> = {}): Child {
-  const [command, full] = pinned(cpu, process.execPath, args);
+export function node(
+  cpu: number | undefined,
+  name: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Child {
+  // Undefined: not pinned (bench/scale.ts runs a whole chain of processes on both cores).
+  const [command, full] = cpu === undefined ? [process.execPath, args] : pinned(cpu, process.execPath, args);
   return start(name, command, full, env);
 }
 
@@ -101,13 +106,8 @@ export async function waitFor(c: Child, pattern: RegExp, timeoutMs = 15_000): Pr
   throw new Error(`${c.name} did not start: ${c.stderr().slice(-2000)}`);
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
+// One free-port probe for benches and tests.
+export { freePort } from '../../test/helpers/redis.ts';
 
 export async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -30,8 +30,8 @@ export interface Running {
   notes: () => string[];
 }
 
-export function startSimulator(): Child {
-  return node(0, 'simulator', [
+export function startSimulator(cpu: number | undefined = 0): Child {
+  return node(cpu, 'simulator', [
     'simulator/main.ts',
     '--port',
     '0',
@@ -58,17 +58,24 @@ export function startSystem(
         : startPushpin(simUrl, dir);
 }
 
+/** npm start's gateway on an ephemeral port, once it logs `listening`; `url` is its /stream. */
+export async function startGateway(
+  env: Record<string, string>,
+  cpu: number | undefined = 0,
+): Promise<Child & { url: string }> {
+  const gateway = node(cpu, 'gateway', ['dev/main.ts'], { LOG_LEVEL: 'info', ...env, PORT: '0' });
+  const base = await waitFor(gateway, /"msg":"listening".*?"url":"([^"]+)"/);
+  return { ...gateway, url: new URL('/stream', base).href };
+}
+
 async function startQuoteStream(simUrl: string, nagle: boolean): Promise<Running> {
-  const gateway = node(0, 'quote-stream', ['dev/main.ts'], {
+  const gateway = await startGateway({
     UPSTREAM_URL: simUrl,
     THROTTLE_MS: '0',
     TCP_NODELAY: nagle ? 'false' : 'true',
-    PORT: '0',
-    LOG_LEVEL: 'info',
   });
-  const base = await waitFor(gateway, /"msg":"listening".*?"url":"([^"]+)"/);
   return {
-    url: new URL('/stream', base).href,
+    url: gateway.url,
     server: [gateway.pid],
     publisher: [],
     anyIds: false,

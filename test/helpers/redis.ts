@@ -19,12 +19,33 @@ export const REDIS_SERVER_PATH = '/usr/bin/redis-server';
 const REDIS_CLI_PATH = '/usr/bin/redis-cli';
 
 /** Fail with the one command that fixes it. */
-function requireRedis(): void {
+export function requireRedis(): void {
   if (!existsSync(REDIS_SERVER_PATH) || !existsSync(REDIS_CLI_PATH)) {
     throw new Error(
       `redis-server is not installed (the bus tests run a real one): sudo sh -c 'apt-get update && apt-get install -y redis-server'`,
     );
   }
+}
+
+/**
+ * redis-server on 127.0.0.1:`port`, persistence off (a restart comes back empty), files in `dir`,
+ * logging to stdout (where the readiness line is read).
+ */
+export function redisServerArgs(port: number, dir: string): string[] {
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    '--logfile',
+    '',
+  ];
 }
 
 function isFree(port: number): Promise<boolean> {
@@ -36,7 +57,7 @@ function isFree(port: number): Promise<boolean> {
 }
 
 /** A port free now (and, for a cluster node, its bus port too). */
-async function freePort(withBusPort: boolean): Promise<number> {
+export async function freePort(withBusPort = false): Promise<number> {
   for (;;) {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -77,8 +98,7 @@ async function startNode(extra: string[], withBusPort: boolean): Promise<RedisNo
       return child?.pid;
     },
     async start() {
-      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-      child = spawn(REDIS_SERVER_PATH, [...args, '--dir', dir, '--logfile', '', ...extra], {
+      child = spawn(REDIS_SERVER_PATH, [...redisServerArgs(port, dir), ...extra], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';
