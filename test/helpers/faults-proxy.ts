@@ -4,7 +4,8 @@
  * the bytes. Armed, it forwards the first half of the next chunk the upstream sends and then destroys
  * both sides, as a network failure would.
  */
-import { connect, createServer, type Socket } from 'node:net';
+import { connect } from 'node:net';
+import { listenTracked } from './tcp-relay.ts';
 
 export interface CuttingProxy {
   /** `ws://127.0.0.1:<port>`, relaying to the target. */
@@ -17,17 +18,8 @@ export interface CuttingProxy {
 /** Relay 127.0.0.1:0 to the `ws://host:port` of `targetUrl`. */
 export async function startCuttingProxy(targetUrl: string): Promise<CuttingProxy> {
   const target = new URL(targetUrl);
-  const sockets = new Set<Socket>();
   let armed: ((result: { forwarded: number; chunkBytes: number }) => void) | undefined;
-
-  const track = (socket: Socket): void => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    // Both sides are destroyed on purpose here; their resets are expected.
-    socket.on('error', () => undefined);
-  };
-  const server = createServer((client) => {
-    track(client);
+  const listener = await listenTracked((client, track) => {
     const upstream = connect(Number(target.port), target.hostname);
     track(upstream);
     client.pipe(upstream);
@@ -49,16 +41,9 @@ export async function startCuttingProxy(targetUrl: string): Promise<CuttingProxy
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  let closing: Promise<void> | undefined;
   return {
-    url: `ws://127.0.0.1:${port}`,
+    url: `ws://127.0.0.1:${listener.port}`,
     cutNextChunk: () => new Promise((resolve) => (armed = resolve)),
-    close: () =>
-      (closing ??= new Promise<void>((resolve) => {
-        sockets.forEach((socket) => socket.destroy());
-        server.close(() => resolve());
-      })),
+    close: listener.close,
   };
 }
