@@ -27,6 +27,8 @@ export interface DemandWatcherOptions {
 export interface DemandWatcher {
   /** Look now (after a reconnect, or an announcement). */
   look(): void;
+  /** Is `symbol` wanted now (added and not yet removed by an onChange)? */
+  isWanted(symbol: string): boolean;
   stop(): void;
 }
 
@@ -121,6 +123,7 @@ export function watchDemand({
 
   return {
     look: () => void look(),
+    isWanted: (symbol) => wanted.has(symbol),
     stop() {
       isStopped = true;
       clearInterval(timer);

@@ -82,15 +82,12 @@ export function startIngest(options: IngestOptions): Ingest {
         onRejected: (symbols, code, message) => publisher.reject(symbols, code, message),
       },
     });
-    const wanted = new Set<string>();
     const demand = watchDemand({
       client,
       names,
       graceMs: options.graceMs,
       log,
       onChange(added, removed) {
-        for (const symbol of added) wanted.add(symbol);
-        for (const symbol of removed) wanted.delete(symbol);
         if (removed.length > 0) {
           upstream.unsubscribe(removed);
           publisher.forget(removed);
@@ -102,7 +99,7 @@ export function startIngest(options: IngestOptions): Ingest {
           .then(() => {
             // Still the holder, and still wanted (a release may have come while the counters were read).
             if (holding?.upstream === upstream)
-              upstream.subscribe(added.filter((symbol) => wanted.has(symbol)));
+              upstream.subscribe(added.filter((symbol) => demand.isWanted(symbol)));
           })
           .catch((error: unknown) => log.warn('ingest prepare failed', { code: 'bus_error', error }));
         log.info('demand changed', { added: added.length, removed: removed.length });
