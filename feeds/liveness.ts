@@ -14,7 +14,7 @@ import type { Liveness } from './adapter.ts';
 
 export interface LivenessOptions extends Liveness {
   pingIntervalMs: number;
-  /** Queue a ping (it may wait for the send budget). */
+  /** Queue a ping (it may wait for the send budget; the queue holds at most one). */
   ping(): void;
   /**
    * Is silence expected now? A vendor's heartbeats are per subscribed symbol (Coinbase, Kraken), so a
@@ -39,8 +39,7 @@ export interface LivenessWatch {
 /** Start watching a socket that has just opened. */
 export function watchLiveness(options: LivenessOptions): LivenessWatch {
   const { clientPings, silenceMs, pingIntervalMs } = options;
-  // A ping waiting for the send budget is not unanswered yet: only one that left can be.
-  let isPingQueued = false;
+  // A ping waiting for the send budget is not unanswered yet: only one that left can be (pinged()).
   let isAwaitingPong = false;
   let lastArrivalAt = Date.now();
   let pingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -49,10 +48,8 @@ export function watchLiveness(options: LivenessOptions): LivenessWatch {
   function schedulePing(): void {
     pingTimer = setTimeout(() => {
       if (isAwaitingPong) return options.onDead('ping_timeout');
-      if (!isPingQueued) {
-        isPingQueued = true;
-        options.ping();
-      }
+      // The send queue holds at most one ping: asking again while one waits for budget changes nothing.
+      options.ping();
       schedulePing();
     }, pingIntervalMs);
   }
@@ -70,7 +67,6 @@ export function watchLiveness(options: LivenessOptions): LivenessWatch {
   if (silenceMs !== undefined) scheduleSilence(silenceMs, silenceMs);
   return {
     pinged() {
-      isPingQueued = false;
       isAwaitingPong = true;
     },
     arrived() {
