@@ -145,19 +145,13 @@ export function resolveUpstreamOptions(options: UpstreamOptions): ResolvedUpstre
   checkUrl(dialUrl, scrub(redactUrl(dialUrl)), `the ${adapter.name} adapter's dial URL`);
   if (options.maxPayloadBytes !== undefined) positive('maxPayloadBytes', options.maxPayloadBytes);
   const random = options.random ?? Math.random;
-  const baseMs = options.backoff?.baseMs ?? 250;
-  const capMs = options.backoff?.capMs ?? 10_000;
+  const failure = { baseMs: options.backoff?.baseMs ?? 250, capMs: options.backoff?.capMs ?? 10_000 };
   const refusalFloorMs = options.refusalBackoff?.floorMs ?? DEFAULT_REFUSAL_BACKOFF.floorMs;
   const refusalCapMs = options.refusalBackoff?.capMs ?? DEFAULT_REFUSAL_BACKOFF.capMs;
+  const refusal = { baseMs: refusalFloorMs, capMs: refusalCapMs, floorMs: refusalFloorMs };
   // Checked here, not at the first failure, where a throw would escape from a socket event.
-  backoffDelayMs({ attempt: 1, baseMs, capMs, random: () => 0 });
-  backoffDelayMs({
-    attempt: 1,
-    baseMs: refusalFloorMs,
-    capMs: refusalCapMs,
-    floorMs: refusalFloorMs,
-    random,
-  });
+  backoffDelayMs({ attempt: 1, ...failure, random: () => 0 });
+  backoffDelayMs({ attempt: 1, ...refusal, random });
   if (adapter.sendBudget !== undefined) {
     const { frames, perMs } = adapter.sendBudget;
     if (!Number.isInteger(frames)) positive('sendBudget.frames (an integer)', Number.NaN);
@@ -182,15 +176,7 @@ export function resolveUpstreamOptions(options: UpstreamOptions): ResolvedUpstre
     pingIntervalMs,
     liveness,
     delayAfterFailure: (attempt, refused) =>
-      refused
-        ? backoffDelayMs({
-            attempt,
-            baseMs: refusalFloorMs,
-            capMs: refusalCapMs,
-            floorMs: refusalFloorMs,
-            random,
-          })
-        : backoffDelayMs({ attempt, baseMs, capMs, random }),
+      backoffDelayMs({ attempt, ...(refused ? refusal : failure), random }),
     maxAttempts: positive('maxAttempts', options.maxAttempts ?? 5),
     stableAfterMs: positive('stableAfterMs', options.stableAfterMs ?? DEFAULT_STABLE_AFTER_MS),
     now: options.now ?? Date.now,
