@@ -32,6 +32,8 @@ export const PROJECT_ROOT = resolve(import.meta.dirname, '..');
 export interface LocalGatewayOptions {
   /** Gateway variables (docs/CONTRACT.md §2 Configuration), validated here; process.env is not read. */
   env: Env;
+  /** `env` already validated (npm start checks it first, with its own settings): not parsed again. */
+  config?: Config;
   functionTimeoutS: number;
   port?: number;
   host?: string;
@@ -150,7 +152,7 @@ async function importBundle(path: string, env: Env): Promise<LoadedHandler> {
 
 /** Start the simulator (if needed), build or load the handler and serve it. */
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
-  const parsed = loadConfig(options.env, FEEDS);
+  const parsed = options.config ?? loadConfig(options.env, FEEDS);
   const log =
     options.writeLog === undefined
       ? silentLogger

@@ -62,6 +62,7 @@ let gateway: Awaited<ReturnType<typeof startLocalGateway>>;
 try {
   gateway = await startLocalGateway({
     env: process.env,
+    config,
     functionTimeoutS: settings.functionTimeoutS,
     port: settings.port,
     host: '127.0.0.1',
