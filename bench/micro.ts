@@ -1,7 +1,7 @@
 /**
  * `node bench/micro.ts`: in-process figures for issue 9's targets, printed beside them, never asserted.
- * 1. The per-stream pipeline: native upstream frames (JSON arrays of quotes, as bytes off the socket)
- *    decoded by feeds/native.ts, handed to a core/stream-session.ts session (throttle off), encoded
+ * 1. The per-stream pipeline: native upstream frames (JSON arrays of quotes, as bytes off the socket,
+ *    made by the simulator's model from the peer benchmark's seeded feed) decoded by feeds/native.ts, handed to a core/stream-session.ts session (throttle off), encoded
  *    as SSE and written to a fake Writable that acknowledges at once. Upstream quotes per second of
  *    this process's CPU time (one thread: per core).
  * 2. The quote serialiser (core/quote.ts serializeQuote) against JSON.stringify, on distinct quotes.
@@ -19,12 +19,17 @@ import { runInNewContext } from 'node:vm';
 import { serializeQuote, type Quote } from '../core/quote.ts';
 import { nativeAdapter } from '../feeds/native.ts';
 import { startBenchSession } from './session.ts';
+import { PROFILE, SEED, groupSymbols } from './peers/feed.ts';
+import { createMarket } from '../simulator/model.ts';
+import { PROFILES } from '../simulator/profiles.ts';
+import { encodeBatch, encodeQuote } from '../simulator/protocol.ts';
 import { buildLambda } from '../scripts/build/bundle.ts';
 import { measureColdImport } from '../scripts/build/measure.ts';
 
 const TARGET_QUOTES_PER_S = 1_000_000;
 const TARGET_HEAP_KB_PER_STREAM = 50;
-const SYMBOLS = Array.from({ length: 5 }, (_, i) => `SYM${i}`);
+/** A stream's symbols as in the peer benchmark: its first group of the simulator's universe. */
+const SYMBOLS = groupSymbols(0);
 const QUOTES_PER_FRAME = 10;
 
 const { values } = parseArgs({
@@ -37,17 +42,20 @@ const { values } = parseArgs({
   },
 });
 
-function makeQuote(i: number, ts: number): Quote {
-  const bid = 100 + (i % 997) / 100;
-  return {
-    symbol: SYMBOLS[i % SYMBOLS.length] as string,
-    bid,
-    ask: bid + 0.01 * (1 + (i % 3)),
-    bidSize: 100 + (i % 50),
-    askSize: 200 + (i % 70),
-    last: bid + 0.005,
-    ts: ts + (i % 1000),
-  };
+/**
+ * `count` distinct quotes as the simulator makes them, from the peer benchmark's seeded feed (the
+ * `busy` model, seed 42) over {@link SYMBOLS}: prices on each symbol's tick grid, round-lot sizes, `ts`
+ * to the microsecond, all in the last hour (what validation accepts).
+ */
+function simulatorQuotes(count: number): Quote[] {
+  const end = Date.now();
+  const market = createMarket({ seed: SEED, profile: PROFILES[PROFILE], startAt: end - 3_600_000 });
+  const quotes: Quote[] = [];
+  for (let at = end - 3_600_000; quotes.length < count; at += 20) {
+    if (at > end) throw new Error(`the simulator made ${quotes.length} of ${count} quotes in an hour`);
+    quotes.push(...market.advance(SYMBOLS, at));
+  }
+  return quotes.slice(0, count);
 }
 
 /**
@@ -84,16 +92,12 @@ const cpuUs = (): number => {
 
 /** 1. Frames in, SSE bytes out, for one stream; returns quotes/s of CPU time. */
 async function pipeline(quotes: number) {
-  const now = Date.now();
-  // Distinct frames, as Buffers (what ws hands the upstream client), built before the clock starts.
+  // Distinct frames in the simulator's encoding, as Buffers (what ws hands the upstream client), built
+  // before the clock starts.
+  const quotesOnce = simulatorQuotes(1000 * QUOTES_PER_FRAME);
   const frames = Array.from({ length: 1000 }, (_, f) =>
     Buffer.from(
-      JSON.stringify(
-        Array.from({ length: QUOTES_PER_FRAME }, (_, q) => ({
-          type: 'quote',
-          ...makeQuote(f * 10 + q, now),
-        })),
-      ),
+      encodeBatch(quotesOnce.slice(f * QUOTES_PER_FRAME, (f + 1) * QUOTES_PER_FRAME).map(encodeQuote)),
     ),
   );
   const writable = fastWritable();
@@ -139,8 +143,7 @@ async function pipeline(quotes: number) {
 
 /** 2. serializeQuote against JSON.stringify on the same distinct quotes: ns per quote each. */
 function serialiser() {
-  const now = Date.now();
-  const quotes = Array.from({ length: 200_000 }, (_, i) => makeQuote(i * 7919, now + i));
+  const quotes = simulatorQuotes(200_000);
   let sink = 0;
   const time = (fn: (quote: Quote) => string): number => {
     let best = Number.POSITIVE_INFINITY;
@@ -171,7 +174,9 @@ async function heapPerStream(streams: number) {
     return process.memoryUsage().heapUsed;
   };
   const before = await settle();
-  const sessions = Array.from({ length: streams }, () => startBenchSession(SYMBOLS, 250, fastWritable()));
+  const sessions = Array.from({ length: streams }, () =>
+    startBenchSession([...SYMBOLS], 250, fastWritable()),
+  );
   const after = await settle();
   for (const { controller } of sessions) controller.abort('shutdown');
   await Promise.all(sessions.map(({ running }) => running));
