@@ -4,8 +4,9 @@
 'use strict';
 
 import Serializer from 'fast-json-stringify/lib/serializer.js';
+import { withNumberText } from './number-text.ts';
 const serializerState = { mode: 'standalone' };
-const serializer = Serializer.restoreFromState(serializerState);
+const serializer = withNumberText(Serializer.restoreFromState(serializerState));
 
 const validator = null;
 

@@ -27,15 +27,19 @@ function replaceOnce(text: string, from: string, to: string): string {
 /** The generated module's text: the library's standalone CommonJS output, as an ES module. */
 export async function generateQuoteSerializer(): Promise<string> {
   const commonJs = fastJson(quoteSchema, { mode: 'standalone' });
-  const esm = replaceOnce(
-    replaceOnce(
-      commonJs,
+  const rewrites: readonly (readonly [string, string])[] = [
+    [
       "const Serializer = require('fast-json-stringify/lib/serializer')",
-      "import Serializer from 'fast-json-stringify/lib/serializer.js'",
-    ),
-    'module.exports = ',
-    'const serializeQuote = ',
-  );
+      "import Serializer from 'fast-json-stringify/lib/serializer.js'\nimport { withNumberText } from './number-text.ts'",
+    ],
+    // Numbers written by core/number-text.ts: the library's text, faster (docs/decisions/009-serialiser.md).
+    [
+      'const serializer = Serializer.restoreFromState(serializerState)',
+      'const serializer = withNumberText(Serializer.restoreFromState(serializerState))',
+    ],
+    ['module.exports = ', 'const serializeQuote = '],
+  ];
+  const esm = rewrites.reduce((text, [from, to]) => replaceOnce(text, from, to), commonJs);
   const options = await resolveConfig(GENERATED_SERIALIZER);
   return format(`${HEADER}\n${esm}\nexport default serializeQuote;\n`, {
     ...options,

@@ -1,0 +1,131 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { numberText, withNumberText } from '../../../core/number-text.ts';
+import { serializeQuote } from '../../../core/quote.ts';
+
+// Every case compares with String(x), JavaScript's own text, which is what fast-json-stringify wrote
+// before core/number-text.ts took its numbers over.
+const same = (x: number): void => {
+  expect(numberText(x), `for ${String(x)}`).toBe(String(x));
+};
+const POWERS = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 1e7, 1e8];
+
+describe('numberText', () => {
+  it('writes the edges of its fast path and the numbers just outside it as String() does', () => {
+    const edges = [
+      1e-6,
+      1e-7,
+      9.99e-7,
+      1.5e-6,
+      0.1 + 0.2,
+      0.5,
+      1,
+      9.995,
+      10.01,
+      99.99,
+      100.235,
+      189.12,
+      1 / 3,
+      2 ** 31 - 1,
+      2 ** 31,
+      2 ** 31 + 0.5,
+      1_000_000_000,
+      1_999_999_999.75,
+      2 ** 52 - 1,
+      2 ** 52 - 0.5,
+      2 ** 52,
+      2 ** 53 + 2,
+      1e21,
+      1e21 - 65_536,
+      1732280000123,
+      1732280000123.25,
+      1732280000123.001,
+      1732280000123 + 1e-4,
+      0,
+      -0,
+      -189.12,
+      -1e-7,
+      Number.MIN_VALUE,
+      Number.MAX_VALUE,
+      Number.EPSILON,
+      NaN,
+      Infinity,
+      -Infinity,
+    ];
+    for (const x of edges) same(x);
+  });
+
+  it('writes any double as String() does', () => {
+    fc.assert(
+      fc.property(fc.double(), (x) => numberText(x) === String(x)),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('writes prices on any decimal grid as String() does, the fast path and past it', () => {
+    const gridPrice = fc
+      .tuple(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.constantFrom(...POWERS))
+      .map(([ticks, scale]) => ticks / scale);
+    fc.assert(
+      fc.property(gridPrice, (x) => numberText(x) === String(x)),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('writes epoch-ms times, whole or to the µs or finer, and whole numbers to 2^53, as String() does', () => {
+    const epochMs = fc
+      .tuple(
+        fc.integer({ min: 946_684_800_000, max: 4_102_444_800_000 }),
+        fc.integer({ min: 0, max: 999_999 }),
+      )
+      .chain(([ms, fraction]) => fc.constantFrom(ms, ms + fraction / 1_000, ms + fraction / 1_000_000));
+    fc.assert(
+      fc.property(epochMs, (x) => numberText(x) === String(x)),
+      { numRuns: 20_000 },
+    );
+    fc.assert(
+      fc.property(fc.maxSafeInteger(), (x) => numberText(x) === String(x)),
+      { numRuns: 20_000 },
+    );
+  });
+});
+
+describe('withNumberText', () => {
+  const library = { asNumber: (value: unknown): string => `library:${String(value)}` };
+  const wrapped = withNumberText({ ...library });
+
+  it('writes finite numbers by numberText', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        (x) => wrapped.asNumber(x) === String(x),
+      ),
+    );
+  });
+
+  it("leaves what is not a finite number to the library's asNumber (NaN throws, Infinity is null)", () => {
+    for (const value of [NaN, Infinity, -Infinity, '12.50', true, null, 7n]) {
+      expect(wrapped.asNumber(value)).toBe(library.asNumber(value));
+    }
+  });
+});
+
+describe('serializeQuote with numberText', () => {
+  it('writes the bytes JSON.stringify writes for quotes with grid prices, µs times and odd doubles', () => {
+    const price = fc.oneof(
+      fc.integer({ min: 1, max: 10_000_000 }).map((cents) => cents / 100),
+      fc.double({ min: 1e-9, max: 1e9, noNaN: true }),
+    );
+    const quote = fc.record({
+      symbol: fc.constantFrom('AAPL', 'BTC-USD', 'ES=F'),
+      ts: fc.integer({ min: 946_684_800_000_000, max: 4_102_444_800_000_000 }).map((us) => us / 1_000),
+      bid: price,
+      ask: price,
+      bidSize: fc.oneof(fc.nat(), fc.double({ min: 0, max: 1e6, noNaN: true })),
+    });
+    fc.assert(
+      fc.property(quote, (q) => serializeQuote(q) === JSON.stringify(q)),
+      { numRuns: 5_000 },
+    );
+  });
+});
