@@ -102,6 +102,42 @@ describe('chunkedSocketTarget', () => {
     expect(raw).toMatch(/\r\n\r\n9\r\ndata: a\n\n\r\n9\r\ndata: b\n\n\r\n0\r\n\r\n$/);
   });
 
+  it('never lets a direct write overtake bytes the response holds, however often it held some', async () => {
+    const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+    const direct: string[] = [];
+    const port = await serve((res) => {
+      const viaResponse = vi.spyOn(res, 'write');
+      const target = chunkedSocketTarget(res);
+      // One write a tick: within the tick of a res.write(), node:http still holds that chunk's bytes.
+      const write = async (chunk: string | Uint8Array, label: string): Promise<void> => {
+        const before = viaResponse.mock.calls.length;
+        target.write(chunk);
+        if (viaResponse.mock.calls.length === before) direct.push(label);
+        await new Promise((resolve) => setImmediate(resolve));
+      };
+      void (async () => {
+        await write(bytes('a;'), 'a'); // bytes: through res.write()
+        res.cork(); // the response now holds what it is given
+        await write('b;', 'b');
+        await write('c;', 'c');
+        res.uncork();
+        await write('d;', 'd');
+        await write('e;', 'e');
+        res.cork();
+        await write(bytes('f;'), 'f');
+        await write('g;', 'g'); // must not overtake f, still held by the corked response
+        res.uncork();
+        await write('h;', 'h');
+        target.end();
+      })();
+    });
+
+    const received = await body(port);
+
+    expect(received).toBe('a;b;c;d;e;f;g;h;');
+    expect(direct).toEqual(['d', 'e', 'h']);
+  });
+
   it('leaves a HEAD response to node:http, which sends no body', async () => {
     const port = await serve((res) => writeAll(chunkedSocketTarget(res)));
 
