@@ -21,57 +21,98 @@ type WriteCallback = (error?: Error | null) => void;
 
 /** A {@link DeliveryTarget} over `res` that writes string chunks straight to its socket. */
 export function chunkedSocketTarget(res: ServerResponse): DeliveryTarget {
-  const socket = res.socket;
-  // Fixed once the relay has sent the head: whether this body may go to the socket at all (node:http
-  // writes no body for HEAD). Decided once, so a write touches the socket and not the response.
-  const isEligible = socket !== null && res.req.method !== 'HEAD' && res.chunkedEncoding && res.headersSent;
-  let isEnded = false;
-  /** Set once a chunk went through res.write(): from then on its own buffers are checked each time. */
-  let hasUsedResponse = false;
+  return new ChunkedSocketTarget(res);
+}
+
+/**
+ * One object with its state in fields: every write of every stream goes through it, and what it
+ * reads per write (these fields and the socket's write state) is all a direct write needs.
+ */
+class ChunkedSocketTarget implements DeliveryTarget {
+  readonly #res: ServerResponse;
+  /** The response's socket while the short way may be taken at all, else null. */
+  readonly #socket: Socket | null;
+  /**
+   * Set when a chunk went through res.write(), cleared by the next direct write that finds the
+   * response holding nothing: its buffers only fill through res.write(), so until the next one a
+   * direct write need not look at the response again. (The hand-over writes a stream's first bytes
+   * through res.write(); without this, every later write read the response's state.)
+   */
+  #mayHoldBytes = false;
+  #isEnded = false;
+
+  constructor(res: ServerResponse) {
+    this.#res = res;
+    // Fixed once the relay has sent the head: whether this body may go to the socket at all (node:http
+    // writes no body for HEAD). Decided once, so a write touches the socket and not the response.
+    const isEligible = res.req.method !== 'HEAD' && res.chunkedEncoding && res.headersSent;
+    this.#socket = isEligible ? res.socket : null;
+  }
 
   /** Whether a direct write now puts the same bytes on the socket, in the same order, as res.write(). */
-  const isDirect = (): boolean => {
-    if (!isEligible || isEnded || socket.destroyed) return false;
-    if (!hasUsedResponse) return true;
+  #isDirect(socket: Socket): boolean {
+    // `writable`: not destroyed, ended or errored, read from the socket's write state alone.
+    if (!socket.writable) return false;
+    if (!this.#mayHoldBytes) return true;
+    const res = this.#res;
     // Bytes still held by the response (not yet handed to the socket) must leave first.
-    return res.socket === socket && res.writableCorked === 0 && res.writableLength === socket.writableLength;
-  };
+    this.#mayHoldBytes = !(
+      res.socket === socket &&
+      res.writableCorked === 0 &&
+      res.writableLength === socket.writableLength
+    );
+    return !this.#mayHoldBytes;
+  }
 
-  return {
-    write(chunk: string | Uint8Array, encoding?: BufferEncoding, callback?: WriteCallback): boolean {
-      if (typeof chunk !== 'string' || chunk.length === 0 || (encoding ?? 'utf8') !== 'utf8' || !isDirect()) {
-        hasUsedResponse = true;
-        return res.write(chunk, encoding as BufferEncoding, callback);
-      }
-      const size = Buffer.byteLength(chunk, 'utf8');
-      return (socket as Socket).write(`${size.toString(16)}\r\n${chunk}\r\n`, 'utf8', callback);
-    },
-    end(callback) {
-      isEnded = true;
-      return res.end(callback);
-    },
-    destroy(error) {
-      return res.destroy(error);
-    },
-    on(event, listener) {
-      // A direct write that filled the socket is answered by the socket's 'drain', not the
-      // response's (node:http only relays it after a res.write() that returned false): listen to
-      // both, and let go of the socket once the response is done with it (keep-alive reuses it).
-      res.on(event, listener);
-      if (socket === null) return res;
-      socket.on(event, listener);
-      const release = (): void => {
-        socket.off(event, listener);
-      };
-      res.once('finish', release);
-      res.once('close', release);
-      return res;
-    },
-    get writableFinished() {
-      return res.writableFinished;
-    },
-    get destroyed() {
-      return res.destroyed;
-    },
-  };
+  write(chunk: string | Uint8Array, encoding?: BufferEncoding, callback?: WriteCallback): boolean {
+    const socket = this.#socket;
+    if (
+      socket === null ||
+      this.#isEnded ||
+      typeof chunk !== 'string' ||
+      chunk.length === 0 ||
+      (encoding ?? 'utf8') !== 'utf8' ||
+      !this.#isDirect(socket)
+    ) {
+      this.#mayHoldBytes = true;
+      return this.#res.write(chunk, encoding as BufferEncoding, callback);
+    }
+    const size = Buffer.byteLength(chunk, 'utf8');
+    return socket.write(`${size.toString(16)}\r\n${chunk}\r\n`, 'utf8', callback);
+  }
+
+  end(callback?: () => void): unknown {
+    // node:http writes the last chunk: nothing may take the short way after it.
+    this.#isEnded = true;
+    return this.#res.end(callback);
+  }
+
+  destroy(error?: Error): unknown {
+    return this.#res.destroy(error);
+  }
+
+  on(event: 'drain', listener: () => void): unknown {
+    const res = this.#res;
+    // A direct write that filled the socket is answered by the socket's 'drain', not the
+    // response's (node:http only relays it after a res.write() that returned false): listen to
+    // both, and let go of the socket once the response is done with it (keep-alive reuses it).
+    res.on(event, listener);
+    const socket = res.socket;
+    if (socket === null) return res;
+    socket.on(event, listener);
+    const release = (): void => {
+      socket.off(event, listener);
+    };
+    res.once('finish', release);
+    res.once('close', release);
+    return res;
+  }
+
+  get writableFinished(): boolean {
+    return this.#res.writableFinished;
+  }
+
+  get destroyed(): boolean {
+    return this.#res.destroyed;
+  }
 }
