@@ -91,16 +91,30 @@ describe('numberText', () => {
 });
 
 describe('withNumberText', () => {
-  const library = { asNumber: (value: unknown): string => `library:${String(value)}` };
+  // The library as far as these tests need it: String(x) for a finite number, its own answer else.
+  let libraryCalls = 0;
+  const library = {
+    asNumber: (value: unknown): string => {
+      libraryCalls += 1;
+      return typeof value === 'number' && Number.isFinite(value) ? String(value) : `library:${String(value)}`;
+    },
+  };
   const wrapped = withNumberText({ ...library });
 
-  it('writes finite numbers by numberText', () => {
+  it('writes every finite number as String() does', () => {
     fc.assert(
       fc.property(
         fc.double({ noNaN: true, noDefaultInfinity: true }),
         (x) => wrapped.asNumber(x) === String(x),
       ),
     );
+  });
+
+  it('writes positive numbers below 2^52 itself, without the library', () => {
+    libraryCalls = 0;
+    for (const x of [189.12, 0.0415, 1732280000123.25, 300, 2 ** 52 - 1])
+      expect(wrapped.asNumber(x)).toBe(String(x));
+    expect(libraryCalls).toBe(0);
   });
 
   it("leaves what is not a finite number to the library's asNumber (NaN throws, Infinity is null)", () => {
