@@ -81,9 +81,29 @@ export interface RedisNode {
   close(): Promise<void>;
 }
 
+/** How many free ports a start tries before it gives up (see startNode). */
+const PORT_ATTEMPTS = 5;
+
+/**
+ * Start a redis-server on a free port. A port free when freePort() probed it can be taken by another
+ * test's socket before redis-server binds it ("Address already in use"): then try another port.
+ */
 async function startNode(extra: string[], withBusPort: boolean): Promise<RedisNode> {
   requireRedis();
-  const port = await freePort(withBusPort);
+  for (let attempt = 1; ; attempt += 1) {
+    const node = createNode(await freePort(withBusPort), extra);
+    try {
+      await node.start();
+      return node;
+    } catch (error) {
+      await node.close();
+      if (attempt >= PORT_ATTEMPTS || !String(error).includes('Address already in use')) throw error;
+    }
+  }
+}
+
+/** A redis-server on `port`, not started yet. */
+function createNode(port: number, extra: string[]): RedisNode {
   const dir = mkdtempSync(join(tmpdir(), 'redis-test-'));
   let child: ChildProcess | undefined;
   const cli = (...args: string[]): string => {
@@ -135,7 +155,6 @@ async function startNode(extra: string[], withBusPort: boolean): Promise<RedisNo
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  await node.start();
   return node;
 }
 
