@@ -7,18 +7,21 @@
  * fraction integers below 2^31, which V8 writes in a few ns; anything else takes `String(x)`'s path.
  *
  * Why the text is the same: take the fewest decimals d ≤ 6 for which k = round(x·10^d) gives
- * k / 10^d === x. The decimal k·10^-d rounds to x (a division rounds the exact quotient as the parser
- * rounds the decimal), and no decimal with fewer digits does: any other lies at least 10^-d away, while
- * below 2^52 two neighbouring doubles lie closer than that. Such an x is at least 10^-6 (k ≥ 1), and for
- * 1e-6 ≤ x < 1e21 JavaScript writes that shortest decimal without an exponent, as here. test/unit/core/number-text.test.ts checks it against
- * String(x) with fast-check.
+ * k / 10^d === x, with k < 2^52. The decimal k·10^-d rounds to x (a division rounds the exact quotient
+ * as the parser rounds the decimal). No decimal with d or fewer places rounds to x too: any other lies
+ * at least 10^-d away, while x·10^d < 2^52 puts x's neighbouring doubles within x·2^-52 < 10^-d of
+ * it. So it is the shortest, and its last digit is not 0 (with fewer decimals it would have matched
+ * first: below 2^52 the product x·10^d is off by less than 1/8, so the rounding finds k). Such an x
+ * is at least 10^-6 (k ≥ 1), and for 1e-6 ≤ x < 1e21 JavaScript writes that shortest decimal without
+ * an exponent, as here. test/unit/core/number-text.test.ts checks it against String(x) with
+ * fast-check.
  * @see docs/decisions/009-serialiser.md
  */
 
 const SCALES = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000] as const;
 /** Below it V8 keeps an integer as a small integer and writes it fast. */
 const SMALL_INTEGER_LIMIT = 2 ** 31;
-/** Below it two neighbouring doubles lie closer than 10^-d for any scale that matches (see above). */
+/** k = x·10^d must stay below it: then x's neighbouring doubles lie closer than 10^-d (see above). */
 const SHORTEST_LIMIT = 2 ** 52;
 const BILLION = 1_000_000_000;
 

@@ -51,10 +51,11 @@ class ChunkedSocketTarget implements DeliveryTarget {
 
   /** Whether a direct write now puts the same bytes on the socket, in the same order, as res.write(). */
   #isDirect(socket: Socket): boolean {
-    // `writable`: not destroyed, ended or errored, read from the socket's write state alone.
-    if (!socket.writable) return false;
-    if (!this.#mayHoldBytes) return true;
     const res = this.#res;
+    // `writable`: the socket not destroyed, ended or errored. `writableEnded`: the response not ended
+    // by anyone (its last chunk may be out; on keep-alive a later write would land in the next one).
+    if (!socket.writable || res.writableEnded) return false;
+    if (!this.#mayHoldBytes) return true;
     // Bytes still held by the response (not yet handed to the socket) must leave first.
     this.#mayHoldBytes = !(
       res.socket === socket &&

@@ -134,7 +134,8 @@ function createNode(port: number, extra: string[]): RedisNode {
             resolve();
           }
         });
-        child?.once('exit', (code) => {
+        // 'close', not 'exit': by then stdout is read to its end, with the reason redis-server gave.
+        child?.once('close', (code) => {
           clearTimeout(timer);
           reject(new Error(`redis-server on ${port} exited with ${code}: ${output}`));
         });

@@ -138,6 +138,23 @@ describe('chunkedSocketTarget', () => {
     expect(direct).toEqual(['d', 'e', 'h']);
   });
 
+  it('writes nothing after the response was ended, even by someone else than the target', async () => {
+    const port = await serve((res) => {
+      const target = chunkedSocketTarget(res);
+      target.write(new TextEncoder().encode('a;')); // through res.write()
+      void new Promise((resolve) => setImmediate(resolve)).then(() => {
+        target.write('b;'); // direct: the response holds nothing now
+        res.end(); // not target.end(): the target must still see the response is done
+        target.write('late;');
+      });
+    });
+
+    const raw = await rawResponse(port);
+
+    expect(raw).toMatch(/\r\n2\r\na;\r\n2\r\nb;\r\n0\r\n\r\n$/);
+    expect(raw).not.toContain('late;');
+  });
+
   it('leaves a HEAD response to node:http, which sends no body', async () => {
     const port = await serve((res) => writeAll(chunkedSocketTarget(res)));
 

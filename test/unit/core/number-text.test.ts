@@ -125,6 +125,13 @@ describe('withNumberText', () => {
 });
 
 describe('serializeQuote with numberText', () => {
+  it("keeps the library's answers for numbers it cannot write: NaN throws, ±Infinity is null", () => {
+    expect(() => serializeQuote({ symbol: 'A', ts: NaN })).toThrow('cannot be converted to a number');
+    expect(serializeQuote({ symbol: 'A', ts: 1, bid: Infinity, ask: -Infinity })).toBe(
+      '{"symbol":"A","ts":1,"bid":null,"ask":null}',
+    );
+  });
+
   it('writes the bytes JSON.stringify writes for quotes with grid prices, µs times and odd doubles', () => {
     const price = fc.oneof(
       fc.integer({ min: 1, max: 10_000_000 }).map((cents) => cents / 100),
