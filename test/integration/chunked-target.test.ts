@@ -139,7 +139,10 @@ describe('chunkedSocketTarget', () => {
   });
 
   it('writes nothing after the response was ended, even by someone else than the target', async () => {
+    const errors: unknown[] = [];
     const port = await serve((res) => {
+      // The late write goes to res.write(), which reports writing after the end, as node:http does.
+      res.on('error', (error: NodeJS.ErrnoException) => errors.push(error.code));
       const target = chunkedSocketTarget(res);
       target.write(new TextEncoder().encode('a;')); // through res.write()
       void new Promise((resolve) => setImmediate(resolve)).then(() => {
@@ -153,6 +156,7 @@ describe('chunkedSocketTarget', () => {
 
     expect(raw).toMatch(/\r\n2\r\na;\r\n2\r\nb;\r\n0\r\n\r\n$/);
     expect(raw).not.toContain('late;');
+    expect(errors).toEqual(['ERR_STREAM_WRITE_AFTER_END']);
   });
 
   it('leaves a HEAD response to node:http, which sends no body', async () => {
