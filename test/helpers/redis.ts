@@ -188,7 +188,22 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     '--cluster-node-timeout',
     '2000',
   ];
-  const nodes = await Promise.all([0, 1, 2].map(() => startNode(flags, true)));
+  // Settled, not all(): when one node fails to start, the others are stopped, not left running.
+  const started = await Promise.allSettled([0, 1, 2].map(() => startNode(flags, true)));
+  const nodes = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const close = async (): Promise<void> => void (await Promise.all(nodes.map((node) => node.close())));
+  try {
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    return await joinCluster(nodes, close);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** Join three started cluster nodes into one cluster and wait until every node agrees on it. */
+async function joinCluster(nodes: RedisNode[], close: () => Promise<void>): Promise<RedisCluster> {
   const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);
   const created = spawnSync(
     REDIS_CLI_PATH,
@@ -205,9 +220,5 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     if (Date.now() > deadline) throw new Error('the cluster did not reach cluster_state:ok in 10 s');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return {
-    nodes,
-    url: `redis+cluster://${addresses.join(',')}`,
-    close: async () => void (await Promise.all(nodes.map((node) => node.close()))),
-  };
+  return { nodes, url: `redis+cluster://${addresses.join(',')}`, close };
 }
