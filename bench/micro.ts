@@ -1,9 +1,10 @@
 /**
  * `node bench/micro.ts`: in-process figures for issue 9's targets, printed beside them, never asserted.
  * 1. The per-stream pipeline: native upstream frames (JSON arrays of quotes, as bytes off the socket,
- *    made by the simulator's model from the peer benchmark's seeded feed) decoded by feeds/native.ts, handed to a core/stream-session.ts session (throttle off), encoded
- *    as SSE and written to a fake Writable that acknowledges at once. Upstream quotes per second of
- *    this process's CPU time (one thread: per core).
+ *    made by the simulator's model from the peer benchmark's seeded feed) decoded by feeds/native.ts,
+ *    handed to a core/stream-session.ts session (throttle off), encoded as SSE and written to a fake
+ *    Writable that acknowledges at once. Upstream quotes per second of this process's CPU time (one
+ *    thread: per core).
  * 2. The quote serialiser (core/quote.ts serializeQuote) against JSON.stringify, on distinct quotes.
  * 3. Heap per idle open stream: 1,000 sessions with a fake feed and a fake Writable, after a full GC.
  * 4. The Lambda bundle's size and cold import (scripts/build/measure.ts measureColdImport).
@@ -101,7 +102,7 @@ async function pipeline(quotes: number) {
     ),
   );
   const writable = fastWritable();
-  const { feed, controller, running } = startBenchSession([...SYMBOLS], 0, writable);
+  const { feed, controller, running } = startBenchSession(SYMBOLS, 0, writable);
   const wanted = new Set(SYMBOLS);
   // What feeds/upstream.ts does with one message event.
   const onFrame = (data: Buffer): void => {
@@ -174,9 +175,7 @@ async function heapPerStream(streams: number) {
     return process.memoryUsage().heapUsed;
   };
   const before = await settle();
-  const sessions = Array.from({ length: streams }, () =>
-    startBenchSession([...SYMBOLS], 250, fastWritable()),
-  );
+  const sessions = Array.from({ length: streams }, () => startBenchSession(SYMBOLS, 250, fastWritable()));
   const after = await settle();
   for (const { controller } of sessions) controller.abort('shutdown');
   await Promise.all(sessions.map(({ running }) => running));

@@ -16,7 +16,11 @@ export interface BenchSession {
 }
 
 /** Start a session on `symbols` writing to `writable`, with no deadline in sight and no heartbeat due. */
-export function startBenchSession(symbols: string[], throttleMs: number, writable: Writable): BenchSession {
+export function startBenchSession(
+  symbols: readonly string[],
+  throttleMs: number,
+  writable: Writable,
+): BenchSession {
   let handlers: FeedHandlers | undefined;
   const controller = new AbortController();
   const running = runStreamSession({

@@ -39,7 +39,6 @@ class ChunkedSocketTarget implements DeliveryTarget {
    * through res.write(); without this, every later write read the response's state.)
    */
   #mayHoldBytes = false;
-  #isEnded = false;
 
   constructor(res: ServerResponse) {
     this.#res = res;
@@ -69,7 +68,6 @@ class ChunkedSocketTarget implements DeliveryTarget {
     const socket = this.#socket;
     if (
       socket === null ||
-      this.#isEnded ||
       typeof chunk !== 'string' ||
       chunk.length === 0 ||
       (encoding ?? 'utf8') !== 'utf8' ||
@@ -83,8 +81,7 @@ class ChunkedSocketTarget implements DeliveryTarget {
   }
 
   end(callback?: () => void): unknown {
-    // node:http writes the last chunk: nothing may take the short way after it.
-    this.#isEnded = true;
+    // node:http writes the last chunk; from here on res.writableEnded keeps writes off the short way.
     return this.#res.end(callback);
   }
 
